@@ -1,0 +1,20 @@
+"""cvxnn: train small neural networks to their exact global optimum by convex optimization, and prove it."""
+
+from .activations import Activation
+from .api import Trained, train
+from .architectures import TwoLayer
+from .certify import Certificate, certify, certify_point
+from .errors import (CvxnnError, InvalidDataError, InvalidParameterError, ProblemFileError, ProblemTooLargeError,
+                     SolverFailedError, SolverNotInstalledError, UnknownSolverError, UnsupportedCombinationError)
+from .network import Layer, Network, Penalty, PenaltyTerm
+from .program import LassoProgram, SolveResult, build
+from .solvers import ACCURACIES, get_solver, installed_solvers
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Activation", "Trained", "train", "TwoLayer", "Certificate", "certify", "certify_point", "CvxnnError",
+    "InvalidDataError", "InvalidParameterError", "ProblemFileError", "ProblemTooLargeError", "SolverFailedError",
+    "SolverNotInstalledError", "UnknownSolverError", "UnsupportedCombinationError", "Layer", "Network", "Penalty",
+    "PenaltyTerm", "LassoProgram", "SolveResult", "build", "ACCURACIES", "get_solver", "installed_solvers",
+]

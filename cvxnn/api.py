@@ -1,0 +1,100 @@
+"""One call from data to a certified network, and the JSON contract every model shares (SPEC 0)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .certify import Certificate, certify
+from .program import LassoProgram, SolveResult, build
+
+
+@dataclass
+class Trained:
+    """A solved and certified training problem."""
+
+    program: LassoProgram
+    result: SolveResult
+    certificate: Certificate
+
+    @property
+    def network(self):
+        return self.result.network
+
+    @property
+    def globally_optimal(self) -> bool:
+        return self.certificate.globally_optimal
+
+    def to_dict(self) -> dict:
+        """The machine-readable result (the CLI's --json)."""
+        run, cert, res = self.result.run, self.certificate, self.result
+        return {
+            **self.program.summary(),
+            "objective": cert.objective,
+            "convex_objective": res.convex_objective,
+            "l1_norm": res.l1_norm,
+            "certified": cert.certified,
+            "globally_optimal": cert.globally_optimal,
+            "scope": cert.scope,
+            "oracle": cert.oracle,
+            "duality_gap": cert.duality_gap,
+            "certified_gap": cert.certified_gap,
+            "dual_objective": cert.dual_objective,
+            "dual_violation": cert.dual_violation,
+            "dual_source": cert.dual_source,
+            "reconstruction_gap": cert.reconstruction_gap,
+            "certificate_failures": cert.failures,
+            "tolerances": cert.tolerances,
+            "status": run.status,
+            "solver_status": run.raw_status,
+            "solver": run.solver,
+            "solver_version": _solver_version(run.solver),
+            "accuracy": run.accuracy,
+            "solver_tolerance": run.tolerance,
+            "solver_options": run.options,
+            "times": run.times,
+            "iterations": run.iterations,
+            "n_active": res.network.width,
+            "network": res.network.to_dict(),
+        }
+
+    def summary(self) -> str:
+        s = self.program.summary()
+        run, res = self.result.run, self.result
+        head = (f"{s['model']} {s['activation']} net, depth {s['depth']}, bias {s['bias_convention']}, "
+                f"n = {s['n']}, d = {s['d']}, beta = {s['beta']:g}, dictionary {s['dictionary_size']} columns")
+        solve = (f"solver {run.solver} ({run.accuracy} accuracy): status {run.status}, "
+                 f"{run.iterations} iterations, wall {run.times['wall']:.3f} s")
+        net = (f"network: {res.network.width} active units, objective {self.certificate.objective:.12g} "
+               f"(convex optimum {res.convex_objective:.12g}, l1 norm {res.l1_norm:.6g})")
+        return "\n".join([head, solve, net, self.certificate.summary()])
+
+
+def _solver_version(name: str):
+    from .solvers import ADAPTERS
+
+    return ADAPTERS[name].version() if name in ADAPTERS else None
+
+
+def train(X, y, architecture=None, beta=None, *, solver: str = "clarabel", accuracy: str = "high",
+          duplicates: str = "error", time_limit: float | None = None) -> Trained:
+    """Build the convex program, solve it, rebuild the network and certify it."""
+    program = build(X, y, architecture, beta, duplicates=duplicates)
+    result = program.solve(solver=solver, accuracy=accuracy, time_limit=time_limit)
+    return Trained(program, result, certify(program, result))
+
+
+def to_jsonable(obj):
+    """Recursively convert numpy scalars/arrays so ``json.dump`` accepts the result."""
+    if isinstance(obj, dict):
+        return {str(k): to_jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [to_jsonable(v) for v in obj]
+    if isinstance(obj, np.ndarray):
+        return to_jsonable(obj.tolist())
+    if isinstance(obj, (np.floating, np.integer, np.bool_)):
+        return obj.item()
+    if isinstance(obj, float) and not np.isfinite(obj):
+        return None
+    return obj

@@ -1,0 +1,155 @@
+"""Certificates of global optimality (SPEC 1.4 and 6).
+
+For any dual point lambda (centred when the net has a free output bias) let M(lambda) be the sup over ALL units
+theta of |lambda^T sigma_theta(X)|. Scaling lambda_t = t lambda with t = clip(lambda^T y / ||lambda||^2, 0, beta/M)
+makes it dual feasible, and ``D(lambda_t) = lambda_t^T y - (1/2)||lambda_t||^2`` is a lower bound on the training
+objective of every network of the architecture, of any width (weak duality). A network whose objective p satisfies
+p - D <= tol_abs + tol_rel |p| is therefore globally optimal up to that tolerance.
+
+Tolerances (SPEC 6.5) do not loosen with the solver's accuracy: a low-accuracy solve is simply not certified.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+import numpy as np
+
+from .activations import Activation
+
+TOL_ABS = 1e-9
+TOL_REL = 1e-6
+TOL_DUAL = 1e-6
+TOL_RECONSTRUCTION = 1e-6
+
+
+def dual_sup_two_layer_1d(lam, x, activation: Activation, bias: str):
+    """sup over all units |lam^T sigma(w x + b)| for two-layer 1-D nets, per unit-normalised |w| = 1.
+
+    With bias 'free' (lam must sum to zero) a unit's feature sigma(s(x - c)) is affine in the breakpoint c between
+    consecutive data points and, outside the data range, equals a data-breakpoint feature plus a constant, which
+    lam annihilates; so the sup is a max over breakpoints at the data points, both orientations. Units with w = 0 are
+    constants (value 0). With bias 'none' the units are sigma(+x) and sigma(-x).
+    Returns (M, (orientation, breakpoint)).
+    """
+    lam = np.asarray(lam, dtype=np.float64).reshape(-1)
+    x = np.asarray(x, dtype=np.float64).reshape(-1)
+    centres = np.unique(x) if bias == "free" else np.zeros(1)
+    best, unit = 0.0, (1.0, float(centres[0]))
+    for s in (1.0, -1.0):
+        scores = lam @ activation(s * (x[:, None] - centres[None, :]))
+        j = int(np.argmax(np.abs(scores)))
+        if abs(scores[j]) > best:
+            best, unit = float(abs(scores[j])), (s, float(centres[j]))
+    return best, unit
+
+
+def scale_dual(lam: np.ndarray, y: np.ndarray, beta: float, sup: float) -> tuple[float, float]:
+    """Best feasible scaling t of lam and the dual value D(t lam) (SPEC 6.1)."""
+    lam_sq = float(lam @ lam)
+    if lam_sq == 0.0:
+        return 0.0, 0.0
+    t = max(float(lam @ y) / lam_sq, 0.0)
+    if sup > 0.0:
+        t = min(t, beta / sup)
+    return t, t * float(lam @ y) - 0.5 * t * t * lam_sq
+
+
+@dataclass
+class Certificate:
+    """The outcome of a certificate check. ``certified`` means every check passed for ``scope``;
+    ``globally_optimal`` means certified with scope 'global'."""
+
+    certified: bool
+    globally_optimal: bool
+    scope: str
+    oracle: str
+    objective: float  # nonconvex objective of the network
+    convex_objective: float | None
+    dual_objective: float  # D(lambda_t), a lower bound on the training optimum (for scope 'global')
+    duality_gap: float | None  # convex_objective - D
+    certified_gap: float  # objective - D
+    reconstruction_gap: float | None  # |objective - convex_objective| / max(1, |convex_objective|)
+    dual_violation: float  # M(lambda) / beta before scaling
+    dual_scale: float
+    dual_source: str  # 'solver' or 'residual'
+    worst_unit: dict
+    failures: list = field(default_factory=list)
+    tolerances: dict = field(default_factory=dict)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    def summary(self) -> str:
+        verdict = "GLOBALLY OPTIMAL (certified, scope global)" if self.globally_optimal else (
+            f"certified for scope {self.scope!r} only" if self.certified else "NOT certified")
+        lines = [
+            f"certificate: {verdict}",
+            f"  objective {self.objective:.12g}, dual bound {self.dual_objective:.12g}, "
+            f"certified gap {self.certified_gap:.3e}",
+            f"  dual sup / beta = {self.dual_violation:.12g} (oracle: {self.oracle})",
+        ]
+        if self.reconstruction_gap is not None:
+            lines.append(f"  reconstruction gap {self.reconstruction_gap:.3e} (relative)")
+        for f in self.failures:
+            lines.append(f"  failed: {f}")
+        return "\n".join(lines)
+
+
+def certify_point(program, network, lam, *, convex_objective=None, dual_source="solver",
+                  tol_abs=TOL_ABS, tol_rel=TOL_REL, tol_dual=TOL_DUAL, tol_reconstruction=TOL_RECONSTRUCTION,
+                  check_dual_violation=True) -> Certificate:
+    """Certify ``network`` on ``program``'s data and beta with the dual point ``lam``."""
+    X, y = program.X, program.y
+    beta = float(program.beta.value)
+    lam = np.asarray(lam, dtype=np.float64).reshape(-1).copy()
+    if program.has_output_bias:
+        lam -= lam.mean()
+    sup, unit = program.dual_sup(lam)
+    t, dual_obj = scale_dual(lam, y, beta, sup)
+    primal = network.objective(X, y)
+    cert_gap = primal - dual_obj
+    failures = []
+    if not cert_gap <= tol_abs + tol_rel * abs(primal):
+        failures.append(f"certified gap {cert_gap:.3e} > {tol_abs:g} + {tol_rel:g} * |objective|")
+    violation = sup / beta
+    if check_dual_violation and not violation <= 1.0 + tol_dual:
+        failures.append(f"dual constraint violated: sup / beta = {violation:.9g} > 1 + {tol_dual:g}")
+    recon = None
+    duality_gap = None
+    if convex_objective is not None:
+        recon = abs(primal - convex_objective) / max(1.0, abs(convex_objective))
+        duality_gap = convex_objective - dual_obj
+        if not recon <= tol_reconstruction:
+            failures.append(f"reconstruction gap {recon:.3e} > {tol_reconstruction:g}")
+    certified = not failures
+    return Certificate(
+        certified=certified,
+        globally_optimal=certified and program.scope == "global",
+        scope=program.scope,
+        oracle=program.oracle,
+        objective=primal,
+        convex_objective=convex_objective,
+        dual_objective=dual_obj,
+        duality_gap=duality_gap,
+        certified_gap=cert_gap,
+        reconstruction_gap=recon,
+        dual_violation=violation,
+        dual_scale=t,
+        dual_source=dual_source,
+        worst_unit={"orientation": unit[0], "breakpoint": unit[1]},
+        failures=failures,
+        tolerances={"abs": tol_abs, "rel": tol_rel, "dual": tol_dual, "reconstruction": tol_reconstruction},
+    )
+
+
+def certify(program, result, **tolerances) -> Certificate:
+    """Certify a solve: the solver's dual vector (or, if the solver gave none, the network's residual), the
+    rebuilt network's objective, and the continuous dual constraint."""
+    net = result.network
+    if result.dual is not None:
+        lam, source = result.dual, "solver"
+    else:
+        lam, source = program.y - net.predict(program.X), "residual"
+    return certify_point(program, net, lam, convex_objective=result.convex_objective, dual_source=source,
+                         **tolerances)

@@ -1,0 +1,64 @@
+"""Finite feature dictionaries: the columns of the Lasso that is equivalent to training (SPEC 2).
+
+A 1-D two-layer unit with unit inner weight is ``sigma(s (x - c))`` with orientation s = +-1 and breakpoint c. With a
+free output bias, the dual constraint over all (s, c) is attained at breakpoints on data points, so the dictionary
+is one column per (orientation, data point) (SPEC 2):
+
+- relu:  (x_i - x_j)_+ and (x_j - x_i)_+    (the two identically-zero columns are dropped)
+- leaky: s_a(x_i - x_j) and s_a(x_j - x_i)  with s_a(u) = max(u, a u)
+- abs:   |x_i - x_j|
+
+Without biases (``bias='none'``) a unit is sigma(s x): the dictionary is the one or two columns with c = 0.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .activations import Activation
+
+
+@dataclass
+class RampDictionary1D:
+    """Columns ``sigma(orientation_j * (x - breakpoint_j))`` evaluated at the training points."""
+
+    matrix: np.ndarray  # (n, m)
+    breakpoints: np.ndarray  # (m,)
+    orientations: np.ndarray  # (m,) of +-1
+    activation: Activation
+
+    @property
+    def size(self) -> int:
+        return int(self.matrix.shape[1])
+
+    def features(self, x) -> np.ndarray:
+        """The dictionary's columns evaluated at new points x (shape (k,) or (k, 1)); returns (k, m)."""
+        x = np.asarray(x, dtype=np.float64).reshape(-1, 1)
+        return self.activation(self.orientations[None, :] * (x - self.breakpoints[None, :]))
+
+    def describe(self, j: int) -> str:
+        side = "+" if self.orientations[j] > 0 else "-"
+        return f"{self.activation.name}({side}(x - {self.breakpoints[j]:.6g}))"
+
+
+def unit_orientations(activation: Activation) -> tuple[float, ...]:
+    """Orientations that give distinct features: abs is even, so one orientation suffices."""
+    return (1.0,) if activation.name == "abs" else (1.0, -1.0)
+
+
+def two_layer_1d(x: np.ndarray, activation: Activation, bias: str) -> RampDictionary1D:
+    """The exact dictionary of a two-layer net on the 1-D points x (SPEC 2)."""
+    x = np.asarray(x, dtype=np.float64).reshape(-1)
+    centres = np.unique(x) if bias == "free" else np.zeros(1)
+    bps, signs = [], []
+    for s in unit_orientations(activation):
+        bps.append(centres)
+        signs.append(np.full(centres.shape, s))
+    breakpoints = np.concatenate(bps)
+    orientations = np.concatenate(signs)
+    dictionary = RampDictionary1D(np.empty((x.size, 0)), breakpoints, orientations, activation)
+    A = dictionary.features(x)
+    keep = np.any(A != 0.0, axis=0)
+    return RampDictionary1D(A[:, keep], breakpoints[keep], orientations[keep], activation)

@@ -1,0 +1,181 @@
+"""Layered feed-forward networks: a real forward pass, the training objective with the penalty the network
+stores (SPEC 0), JSON/npz serialisation and PyTorch interop."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from .activations import Activation
+from .errors import InvalidDataError, ProblemFileError
+from .validation import check_xy
+
+PENALTY_NORMS = ("entry", "l2-row", "l1-row")
+
+
+@dataclass
+class Layer:
+    """``h_out = activation(weight @ h_in + bias)``; weight has shape (out, in)."""
+
+    weight: np.ndarray
+    bias: np.ndarray
+    activation: Activation
+
+    def __post_init__(self):
+        self.weight = np.array(self.weight, dtype=np.float64, ndmin=2)
+        self.bias = np.array(self.bias, dtype=np.float64).reshape(-1)
+        if self.bias.shape[0] != self.weight.shape[0]:
+            raise InvalidDataError(
+                f"layer bias has {self.bias.shape[0]} entries but the weight has {self.weight.shape[0]} rows."
+            )
+
+    def forward(self, H: np.ndarray) -> np.ndarray:
+        return self.activation(H @ self.weight.T + self.bias)
+
+
+@dataclass(frozen=True)
+class PenaltyTerm:
+    """``coef * beta * sum_rows ||W_layer[row]||^power``; norm 'entry' sums |W_ij|^power over all entries."""
+
+    layer: int
+    coef: float
+    power: float
+    norm: str = "entry"
+    include_bias: bool = False
+
+    def value(self, layer: Layer) -> float:
+        W = layer.weight
+        if self.include_bias:
+            W = np.hstack([W, layer.bias[:, None]])
+        if self.norm == "entry":
+            return float(np.sum(np.abs(W) ** self.power))
+        q = 2 if self.norm == "l2-row" else 1
+        return float(np.sum(np.linalg.norm(W, ord=q, axis=1) ** self.power))
+
+
+@dataclass
+class Penalty:
+    """The regulariser the network was trained with: ``sum_terms term.coef * beta * ...``."""
+
+    beta: float
+    terms: list[PenaltyTerm]
+    description: str = ""
+
+    def value(self, layers: list[Layer]) -> float:
+        return self.beta * sum(t.coef * t.value(layers[t.layer]) for t in self.terms)
+
+
+@dataclass
+class Network:
+    """A feed-forward network with scalar output, ``layers[-1]`` being the output layer."""
+
+    layers: list[Layer]
+    penalty: Penalty
+    meta: dict = field(default_factory=dict)
+
+    @property
+    def width(self) -> int:
+        """Number of hidden units (of the first hidden layer for deep nets)."""
+        return int(self.layers[0].weight.shape[0]) if len(self.layers) > 1 else 0
+
+    @property
+    def input_dim(self) -> int:
+        return int(self.layers[0].weight.shape[1])
+
+    def predict(self, X) -> np.ndarray:
+        """Layered forward pass on inputs X of shape (n, d) (or (n,) for d = 1); returns shape (n,)."""
+        X = np.array(X, dtype=np.float64)
+        if X.ndim == 1 and self.input_dim == 1:
+            X = X.reshape(-1, 1)
+        if X.ndim != 2 or X.shape[1] != self.input_dim:
+            raise InvalidDataError(
+                f"predict needs inputs of shape (n, {self.input_dim}); received shape {X.shape}."
+            )
+        H = X
+        for layer in self.layers:
+            H = layer.forward(H)
+        return H[:, 0]
+
+    def penalty_value(self) -> float:
+        return self.penalty.value(self.layers)
+
+    def loss(self, X, y) -> float:
+        """Squared loss as a sum, (1/2)||f(X) - y||^2."""
+        X, y = check_xy(X, y, min_points=1)
+        return 0.5 * float(np.sum((self.predict(X) - y) ** 2))
+
+    def objective(self, X, y) -> float:
+        """The nonconvex training objective: (1/2)||f(X) - y||^2 plus the stored penalty."""
+        return self.loss(X, y) + self.penalty_value()
+
+    # ----------------------------------------------------------------- serialisation
+    def to_dict(self) -> dict:
+        return {
+            "format": "cvxnn.network/1",
+            "layers": [
+                {
+                    "weight": layer.weight.tolist(),
+                    "bias": layer.bias.tolist(),
+                    "activation": layer.activation.to_dict(),
+                }
+                for layer in self.layers
+            ],
+            "forward": "h = activation(weight @ h + bias) for each layer in order; output = h[0]",
+            "penalty": {
+                "beta": self.penalty.beta,
+                "description": self.penalty.description,
+                "terms": [t.__dict__ for t in self.penalty.terms],
+            },
+            "meta": self.meta,
+        }
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "Network":
+        try:
+            layers = [
+                Layer(np.array(L["weight"], dtype=float).reshape(len(L["bias"]), -1), L["bias"],
+                      Activation.from_dict(L["activation"]))
+                for L in d["layers"]
+            ]
+            pen = d["penalty"]
+            penalty = Penalty(float(pen["beta"]), [PenaltyTerm(**t) for t in pen["terms"]], pen.get("description", ""))
+        except (KeyError, TypeError, ValueError) as exc:
+            raise ProblemFileError(f"not a cvxnn network description: {exc!r}") from None
+        return cls(layers, penalty, dict(d.get("meta", {})))
+
+    def save(self, path) -> Path:
+        """Write the weights to ``path`` (.npz, exact float64) and the description to the same stem with .json."""
+        path = Path(path).with_suffix(".npz")
+        arrays = {}
+        for i, layer in enumerate(self.layers):
+            arrays[f"weight_{i}"] = layer.weight
+            arrays[f"bias_{i}"] = layer.bias
+        desc = self.to_dict()
+        for L in desc["layers"]:
+            L.pop("weight"), L.pop("bias")
+        arrays["description"] = np.array(json.dumps(desc))
+        np.savez(path, **arrays)
+        path.with_suffix(".json").write_text(json.dumps(self.to_dict(), indent=1))
+        return path
+
+    @classmethod
+    def load(cls, path) -> "Network":
+        path = Path(path)
+        try:
+            with np.load(path, allow_pickle=False) as data:
+                desc = json.loads(str(data["description"]))
+                for i, L in enumerate(desc["layers"]):
+                    L["weight"] = data[f"weight_{i}"]
+                    L["bias"] = data[f"bias_{i}"]
+        except (OSError, KeyError, ValueError) as exc:
+            raise ProblemFileError(f"could not read a cvxnn network from {str(path)!r}: {exc}") from None
+        return cls.from_dict(desc)
+
+    def to_torch(self):
+        """An equivalent ``torch.nn.Sequential`` in float64 (requires the optional torch extra)."""
+        from .torch_interop import network_to_torch
+
+        return network_to_torch(self)
