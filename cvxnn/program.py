@@ -132,7 +132,7 @@ class LassoProgram:
         return SolveResult(run, z, xi, dual, self.convex_objective(z, xi), float(np.sum(np.abs(z))), net, beta)
 
     def reconstruct(self, z, xi) -> Network:
-        return two_layer_1d_network(z, xi, self.dictionary, float(self.beta.value), self.bias)
+        return two_layer_1d_network(z, xi, self.dictionary, self.y, float(self.beta.value), self.bias)
 
 
 def build(X, y, architecture=None, beta=None, *, duplicates: str = "error") -> LassoProgram:

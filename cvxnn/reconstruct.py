@@ -13,21 +13,35 @@ from .activations import Activation
 from .dictionaries import RampDictionary1D
 from .network import Layer, Network, Penalty, PenaltyTerm
 
-#: coefficients with |z_j| <= ACTIVE_RTOL * max|z| are treated as zero (interior-point solutions are never exactly
-#: sparse); dropping them changes the objective by at most beta * sum of dropped |z_j| plus the matching loss change,
-#: which the certificate then measures on the network actually returned.
-ACTIVE_RTOL = 1e-9
+#: Interior-point solutions are never exactly sparse. Coefficients below ZERO_RTOL * max|z| are zero. Of the rest,
+#: units whose contribution ||z_j A_j||_2 is below thr * ||y||_2 are dropped for the largest thr in PRUNE_LEVELS
+#: such that the Lasso objective rises by at most PRUNE_OBJECTIVE_RTOL * max(1, objective): pruning never costs
+#: more than that, and the certificate then measures the network actually returned.
+ZERO_RTOL = 1e-12
+PRUNE_LEVELS = (1e-6, 1e-7, 1e-8, 1e-9)
+PRUNE_OBJECTIVE_RTOL = 1e-10
 
 
-def active_set(z: np.ndarray, rtol: float = ACTIVE_RTOL) -> np.ndarray:
-    """Indices of coefficients that count as nonzero, relative to the largest one."""
+def lasso_objective(A, y, z, xi, beta) -> float:
+    res = y - A @ z - xi
+    return 0.5 * float(res @ res) + beta * float(np.sum(np.abs(z)))
+
+
+def active_set(z, xi, A, y, beta) -> np.ndarray:
+    """Indices of the coefficients kept as units (see the thresholds above)."""
     z = np.asarray(z, dtype=np.float64)
-    if z.size == 0:
-        return np.zeros(0, dtype=int)
-    zmax = float(np.max(np.abs(z)))
+    zmax = float(np.max(np.abs(z))) if z.size else 0.0
     if zmax == 0.0:
         return np.zeros(0, dtype=int)
-    return np.flatnonzero(np.abs(z) > rtol * zmax)
+    nonzero = np.abs(z) > ZERO_RTOL * zmax
+    full = lasso_objective(A, y, np.where(nonzero, z, 0.0), xi, beta)
+    contribution = np.abs(z) * np.linalg.norm(A, axis=0)
+    ynorm = float(np.linalg.norm(y))
+    for level in PRUNE_LEVELS:
+        keep = nonzero & (contribution > level * ynorm)
+        if lasso_objective(A, y, np.where(keep, z, 0.0), xi, beta) <= full + PRUNE_OBJECTIVE_RTOL * max(1.0, full):
+            return np.flatnonzero(keep)
+    return np.flatnonzero(nonzero)
 
 
 def weight_decay_penalty(beta: float, n_layers: int = 2) -> Penalty:
@@ -39,11 +53,10 @@ def weight_decay_penalty(beta: float, n_layers: int = 2) -> Penalty:
     )
 
 
-def two_layer_1d_network(z, xi, dictionary: RampDictionary1D, beta: float, bias: str,
-                         rtol: float = ACTIVE_RTOL) -> Network:
-    """Rebuild a two-layer 1-D net from the Lasso solution (z, xi)."""
+def two_layer_1d_network(z, xi, dictionary: RampDictionary1D, y: np.ndarray, beta: float, bias: str) -> Network:
+    """Rebuild a two-layer 1-D net from the Lasso solution (z, xi) on targets y."""
     z = np.asarray(z, dtype=np.float64)
-    idx = active_set(z, rtol)
+    idx = active_set(z, xi, dictionary.matrix, y, beta)
     gamma = np.sqrt(np.abs(z[idx]))
     s = dictionary.orientations[idx]
     c = dictionary.breakpoints[idx]

@@ -6,6 +6,7 @@ from __future__ import annotations
 import importlib.metadata
 import importlib.util
 import time
+import warnings
 from dataclasses import dataclass, field
 
 import cvxpy as cp
@@ -96,7 +97,10 @@ class SolverAdapter:
         run = SolverRun(self.name, accuracy, "solver_error", "", ACCURACIES[accuracy], dict(opts))
         t0 = time.perf_counter()
         try:
-            problem.solve(solver=self.cvxpy_name, verbose=False, warm_start=warm_start, **opts)
+            with warnings.catch_warnings():
+                # CVXPY warns "Solution may be inaccurate"; cvxnn reports the status and lets the certificate judge
+                warnings.filterwarnings("ignore", message="Solution may be inaccurate", category=UserWarning)
+                problem.solve(solver=self.cvxpy_name, verbose=False, warm_start=warm_start, **opts)
             run.raw_status = str(problem.status)
             run.status = map_status(problem.status)
         except cp.error.SolverError as exc:
