@@ -7,14 +7,14 @@ from dataclasses import dataclass
 import numpy as np
 
 from .certify import Certificate, certify
-from .program import LassoProgram, SolveResult, build
+from .program import DictionaryProgram, SolveResult, build
 
 
 @dataclass
 class Trained:
     """A solved and certified training problem."""
 
-    program: LassoProgram
+    program: DictionaryProgram
     result: SolveResult
     certificate: Certificate
 
@@ -43,6 +43,7 @@ class Trained:
             "dual_objective": cert.dual_objective,
             "dual_violation": cert.dual_violation,
             "dual_source": cert.dual_source,
+            "fit_error": cert.fit_error,
             "reconstruction_gap": cert.reconstruction_gap,
             "certificate_failures": cert.failures,
             "tolerances": cert.tolerances,
@@ -62,8 +63,9 @@ class Trained:
     def summary(self) -> str:
         s = self.program.summary()
         run, res = self.result.run, self.result
+        what = f"beta = {s['beta']:g}" if s["mode"] == "training" else "minimum-norm interpolation (beta -> 0)"
         head = (f"{s['model']} {s['activation']} net, depth {s['depth']}, bias {s['bias_convention']}, "
-                f"n = {s['n']}, d = {s['d']}, beta = {s['beta']:g}, dictionary {s['dictionary_size']} columns")
+                f"n = {s['n']}, d = {s['d']}, {what}, dictionary {s['dictionary_size']} columns")
         solve = (f"solver {run.solver} ({run.accuracy} accuracy): status {run.status}, "
                  f"{run.iterations} iterations, wall {run.times['wall']:.3f} s")
         net = (f"network: {res.network.width} active units, objective {self.certificate.objective:.12g} "
@@ -78,9 +80,12 @@ def _solver_version(name: str):
 
 
 def train(X, y, architecture=None, beta=None, *, solver: str = "clarabel", accuracy: str = "high",
-          duplicates: str = "error", time_limit: float | None = None) -> Trained:
-    """Build the convex program, solve it, rebuild the network and certify it."""
-    program = build(X, y, architecture, beta, duplicates=duplicates)
+          duplicates: str = "error", time_limit: float | None = None, mode: str = "training") -> Trained:
+    """Build the convex program, solve it, rebuild the network and certify it.
+
+    mode='interpolation' solves the minimum-norm interpolation problem (the beta -> 0 limit; beta must be None).
+    """
+    program = build(X, y, architecture, beta, duplicates=duplicates, mode=mode)
     result = program.solve(solver=solver, accuracy=accuracy, time_limit=time_limit)
     return Trained(program, result, certify(program, result))
 

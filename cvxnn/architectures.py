@@ -10,7 +10,9 @@ from .errors import UnsupportedCombinationError
 from .validation import check_choice
 
 BIAS_CONVENTIONS = ("free", "penalized", "none")
-TWO_LAYER_ACTIVATIONS = ("relu", "leaky", "abs")
+TWO_LAYER_ACTIVATIONS = ("relu", "leaky", "abs", "sign", "threshold")
+SIGN_OBJECTIVES = ("amplitude", "l1-outer")
+STEP_ACTIVATIONS = ("sign", "threshold")
 
 
 @dataclass(frozen=True)
@@ -20,11 +22,17 @@ class TwoLayer:
 
     bias: ``free`` (inner biases and output bias xi unpenalised; default for 1-D data), ``none`` (no biases at all),
     ``penalized`` (a ones column appended to X; not available for 1-D data in this version).
+
+    sign and threshold units are scale invariant, so plain weight decay is NOT a Lasso for them (its infimum is the
+    least-squares fit, reached by shrinking w and splitting units). Two exact objectives are offered
+    (``sign_objective``): 'amplitude' (default), ``f = sum_i alpha_i s_i sigma(w_i x + b_i) + xi`` with
+    ``(beta/2) sum_i (alpha_i^2 + s_i^2)``; and 'l1-outer', ``beta sum_i |alpha_i|``. w and b are unpenalised.
     """
 
     activation: str = "relu"
     bias: str | None = None
     leaky_slope: float = 0.1
+    sign_objective: str = "amplitude"
 
     def __post_init__(self):
         act = Activation(self.activation, self.leaky_slope)
@@ -34,6 +42,7 @@ class TwoLayer:
                 f"{', '.join(repr(a) for a in TWO_LAYER_ACTIVATIONS)}."
             )
         object.__setattr__(self, "activation", act.name)
+        object.__setattr__(self, "sign_objective", check_choice(self.sign_objective, SIGN_OBJECTIVES, "sign objective"))
         if self.bias is not None:
             object.__setattr__(self, "bias", check_choice(self.bias, BIAS_CONVENTIONS, "bias convention"))
 
@@ -52,6 +61,11 @@ class TwoLayer:
     def resolve_bias(self, d: int) -> str:
         """The bias convention used for input dimension d (the default depends on d, SPEC 0)."""
         bias = self.bias or ("free" if d == 1 else "penalized")
+        if d == 1 and self.activation in STEP_ACTIVATIONS and bias != "free":
+            raise UnsupportedCombinationError(
+                f"{self.activation} nets on 1-D data are available with bias='free' only; received bias={bias!r}. "
+                "Their exact Lasso needs a free breakpoint per unit and a free output bias."
+            )
         if d == 1 and bias not in ("free", "none"):
             raise UnsupportedCombinationError(
                 f"bias convention {bias!r} is not available for two-layer nets on 1-D data; received "
@@ -70,4 +84,6 @@ class TwoLayer:
         d = {"model": self.model, "depth": 2, "activation": self.activation}
         if self.activation == "leaky":
             d["leaky_slope"] = self.leaky_slope
+        if self.activation in STEP_ACTIVATIONS:
+            d["sign_objective"] = self.sign_objective
         return d

@@ -21,6 +21,7 @@ TOL_ABS = 1e-9
 TOL_REL = 1e-6
 TOL_DUAL = 1e-6
 TOL_RECONSTRUCTION = 1e-6
+TOL_FIT = 1e-7  # interpolation mode: max |f(x_i) - y_i| <= TOL_FIT * max(1, max |y|)
 
 
 def dual_sup_two_layer_1d(lam, x, activation: Activation, bias: str):
@@ -30,11 +31,15 @@ def dual_sup_two_layer_1d(lam, x, activation: Activation, bias: str):
     consecutive data points and, outside the data range, equals a data-breakpoint feature plus a constant, which
     lam annihilates; so the sup is a max over breakpoints at the data points, both orientations. Units with w = 0 are
     constants (value 0). With bias 'none' the units are sigma(+x) and sigma(-x).
+    sign / threshold units are constant in c inside each gap: the candidates add the gap midpoints (a breakpoint at
+    a data point, where sign(0) = 0, is also evaluated). Extra candidates are valid units, so they never overstate.
     Returns (M, (orientation, breakpoint)).
     """
     lam = np.asarray(lam, dtype=np.float64).reshape(-1)
     x = np.asarray(x, dtype=np.float64).reshape(-1)
     centres = np.unique(x) if bias == "free" else np.zeros(1)
+    if bias == "free" and activation.name in ("sign", "threshold"):
+        centres = np.sort(np.concatenate([centres, 0.5 * (centres[:-1] + centres[1:])]))
     best, unit = 0.0, (1.0, float(centres[0]))
     for s in (1.0, -1.0):
         scores = lam @ activation(s * (x[:, None] - centres[None, :]))
@@ -76,6 +81,8 @@ class Certificate:
     worst_unit: dict
     failures: list = field(default_factory=list)
     tolerances: dict = field(default_factory=dict)
+    mode: str = "training"
+    fit_error: float | None = None  # interpolation mode: max |f(x_i) - y_i|
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -98,18 +105,34 @@ class Certificate:
 
 def certify_point(program, network, lam, *, convex_objective=None, dual_source="solver",
                   tol_abs=TOL_ABS, tol_rel=TOL_REL, tol_dual=TOL_DUAL, tol_reconstruction=TOL_RECONSTRUCTION,
-                  check_dual_violation=True) -> Certificate:
-    """Certify ``network`` on ``program``'s data and beta with the dual point ``lam``."""
+                  tol_fit=TOL_FIT, check_dual_violation=True) -> Certificate:
+    """Certify ``network`` on ``program``'s data with the dual point ``lam``.
+
+    Training mode: weak duality for the regularised problem (SPEC 6.1). Interpolation mode (min weight cost
+    subject to an exact fit): lambda / M is dual feasible for the LP, so ``D = max(0, lambda^T y / M)`` bounds the
+    minimum cost of every interpolating network of any width; the network must also fit the data to
+    ``tol_fit * max(1, max|y|)``.
+    """
     X, y = program.X, program.y
-    beta = float(program.beta.value)
     lam = np.asarray(lam, dtype=np.float64).reshape(-1).copy()
     if program.has_output_bias:
         lam -= lam.mean()
     sup, unit = program.dual_sup(lam)
-    t, dual_obj = scale_dual(lam, y, beta, sup)
-    primal = network.objective(X, y)
-    cert_gap = primal - dual_obj
     failures = []
+    fit_error = None
+    if program.mode == "interpolation":
+        beta = 1.0
+        t = 1.0 / sup if sup > 0 else 0.0
+        dual_obj = max(0.0, float(lam @ y) * t)
+        primal = network.penalty_value()
+        fit_error = float(np.max(np.abs(network.predict(X) - y)))
+        if not fit_error <= tol_fit * max(1.0, float(np.max(np.abs(y)))):
+            failures.append(f"the network does not interpolate: max |f(x) - y| = {fit_error:.3e}")
+    else:
+        beta = float(program.beta.value)
+        t, dual_obj = scale_dual(lam, y, beta, sup)
+        primal = network.objective(X, y)
+    cert_gap = primal - dual_obj
     if not cert_gap <= tol_abs + tol_rel * abs(primal):
         failures.append(f"certified gap {cert_gap:.3e} > {tol_abs:g} + {tol_rel:g} * |objective|")
     violation = sup / beta
@@ -139,7 +162,10 @@ def certify_point(program, network, lam, *, convex_objective=None, dual_source="
         dual_source=dual_source,
         worst_unit={"orientation": unit[0], "breakpoint": unit[1]},
         failures=failures,
-        tolerances={"abs": tol_abs, "rel": tol_rel, "dual": tol_dual, "reconstruction": tol_reconstruction},
+        tolerances={"abs": tol_abs, "rel": tol_rel, "dual": tol_dual, "reconstruction": tol_reconstruction,
+                    **({"fit": tol_fit} if program.mode == "interpolation" else {})},
+        mode=program.mode,
+        fit_error=fit_error,
     )
 
 
@@ -149,7 +175,9 @@ def certify(program, result, **tolerances) -> Certificate:
     net = result.network
     if result.dual is not None:
         lam, source = result.dual, "solver"
-    else:
+    elif program.mode == "training":
         lam, source = program.y - net.predict(program.X), "residual"
+    else:
+        raise ValueError("interpolation mode needs the solver's dual vector; the residual is zero")
     return certify_point(program, net, lam, convex_objective=result.convex_objective, dual_source=source,
                          **tolerances)

@@ -10,7 +10,7 @@ import json
 import sys
 from pathlib import Path
 
-from .errors import CvxnnError, SolverFailedError, SolverNotInstalledError, UnsupportedCombinationError
+from .errors import CvxnnError, InvalidParameterError, SolverFailedError, SolverNotInstalledError, UnsupportedCombinationError
 from .validation import check_choice
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT, EXIT_NO_SOLVER = 0, 1, 2, 3
@@ -32,7 +32,9 @@ def _add_solve(sub):
     p.add_argument("--model", default="two-layer", help="model family (default two-layer)")
     p.add_argument("--activation", default="relu", help="relu | leaky | abs")
     p.add_argument("--depth", type=int, default=2, help="number of layers (2 for two-layer)")
-    p.add_argument("--beta", type=float, required=True, help="weight-decay strength, > 0")
+    p.add_argument("--beta", type=float, default=None, help="weight-decay strength, > 0 (training mode)")
+    p.add_argument("--interpolate", action="store_true",
+                   help="minimum-norm interpolation (the beta -> 0 limit) instead of training; takes no --beta")
     p.add_argument("--solver", default="clarabel", help="solver name (see `cvxnn solvers`)")
     p.add_argument("--accuracy", default="high", help="low (1e-3) | mid (1e-6) | high (1e-9)")
     p.add_argument("--bias", default=None, help="free | penalized | none (default: free for 1-D data)")
@@ -76,8 +78,13 @@ def cmd_solve(args) -> int:
 
     arch = _architecture(args)
     X, y = read_csv(args.data)
+    if args.beta is None and not args.interpolate:
+        raise InvalidParameterError(
+            "cvxnn solve needs --beta B (B > 0) for training, or --interpolate for minimum-norm interpolation."
+        )
     trained = train(X, y, arch, args.beta, solver=args.solver, accuracy=args.accuracy,
-                    duplicates=args.duplicates, time_limit=args.time_limit)
+                    duplicates=args.duplicates, time_limit=args.time_limit,
+                    mode="interpolation" if args.interpolate else "training")
     print(trained.summary())
     if args.json_out:
         out = Path(args.json_out)

@@ -9,6 +9,12 @@ is one column per (orientation, data point) (SPEC 2):
 - abs:   |x_i - x_j|
 
 Without biases (``bias='none'``) a unit is sigma(s x): the dictionary is the one or two columns with c = 0.
+
+sign and threshold units are constant in c inside each gap between data points, so one breakpoint per gap suffices
+(SPEC 2): c_j = (x_{j-1} + x_j) / 2, j = 2..n, columns sign(x_i - c_j) or 1{x_i >= c_j}. A breakpoint AT a data
+point gives the average of the two neighbouring gap columns (sign(0) = 0), and c outside the data range gives a
+constant, which the free output bias absorbs; the opposite orientation is a sign flip (sign) or a constant minus a
+column (threshold).
 """
 
 from __future__ import annotations
@@ -21,7 +27,7 @@ from .activations import Activation
 
 
 @dataclass
-class RampDictionary1D:
+class BreakpointDictionary1D:
     """Columns ``sigma(orientation_j * (x - breakpoint_j))`` evaluated at the training points."""
 
     matrix: np.ndarray  # (n, m)
@@ -48,9 +54,18 @@ def unit_orientations(activation: Activation) -> tuple[float, ...]:
     return (1.0,) if activation.name == "abs" else (1.0, -1.0)
 
 
-def two_layer_1d(x: np.ndarray, activation: Activation, bias: str) -> RampDictionary1D:
+def gap_midpoints(x: np.ndarray) -> np.ndarray:
+    """Midpoints between consecutive distinct points of x."""
+    u = np.unique(np.asarray(x, dtype=np.float64))
+    return 0.5 * (u[:-1] + u[1:])
+
+
+def two_layer_1d(x: np.ndarray, activation: Activation, bias: str) -> BreakpointDictionary1D:
     """The exact dictionary of a two-layer net on the 1-D points x (SPEC 2)."""
     x = np.asarray(x, dtype=np.float64).reshape(-1)
+    if activation.name in ("sign", "threshold"):
+        c = gap_midpoints(x)
+        return BreakpointDictionary1D(activation(x[:, None] - c[None, :]), c, np.ones(c.size), activation)
     centres = np.unique(x) if bias == "free" else np.zeros(1)
     bps, signs = [], []
     for s in unit_orientations(activation):
@@ -58,7 +73,7 @@ def two_layer_1d(x: np.ndarray, activation: Activation, bias: str) -> RampDictio
         signs.append(np.full(centres.shape, s))
     breakpoints = np.concatenate(bps)
     orientations = np.concatenate(signs)
-    dictionary = RampDictionary1D(np.empty((x.size, 0)), breakpoints, orientations, activation)
+    dictionary = BreakpointDictionary1D(np.empty((x.size, 0)), breakpoints, orientations, activation)
     A = dictionary.features(x)
     keep = np.any(A != 0.0, axis=0)
-    return RampDictionary1D(A[:, keep], breakpoints[keep], orientations[keep], activation)
+    return BreakpointDictionary1D(A[:, keep], breakpoints[keep], orientations[keep], activation)

@@ -17,11 +17,13 @@ import numpy as np
 
 from . import dictionaries
 from .architectures import TwoLayer
-from .errors import SolverFailedError, UnsupportedCombinationError
+from .errors import InvalidDataError, InvalidParameterError, SolverFailedError, UnsupportedCombinationError
 from .network import Network
 from .reconstruct import two_layer_1d_network
 from .solvers import SolverRun, get_solver
-from .validation import check_beta, check_duplicates, check_xy
+from .validation import check_beta, check_choice, check_duplicates, check_xy
+
+MODES = ("training", "interpolation")
 
 
 @dataclass
@@ -42,11 +44,15 @@ class SolveResult:
         return self.run.status
 
 
-class LassoProgram:
-    """``min (1/2)||A z + xi 1 - y||^2 + beta ||z||_1`` over a finite dictionary, xi present iff bias is free."""
+class DictionaryProgram:
+    """Shared part of the programs over a finite 1-D dictionary: data, dictionary, oracle and reconstruction.
+    Subclasses set ``mode``, ``program_kind``, ``problem``, ``data_constraint`` (whose multiplier is the dual vector
+    lambda), ``penalty_beta`` and ``convex_objective``."""
 
-    def __init__(self, X, y, architecture, beta, dictionary, bias: str, scope: str, oracle: str,
-                 duplicates: str = "error"):
+    mode = ""
+    program_kind = ""
+
+    def __init__(self, X, y, architecture, dictionary, bias: str, scope: str, oracle: str, duplicates: str):
         self.X, self.y = X, y
         self.architecture = architecture
         self.dictionary = dictionary
@@ -54,19 +60,15 @@ class LassoProgram:
         self.scope = scope
         self.oracle = oracle
         self.duplicates = duplicates
-        A = dictionary.matrix
-        n, m = A.shape
-        self.beta = cp.Parameter(nonneg=True, value=float(beta), name="beta")
+        n, m = dictionary.matrix.shape
         self.z = cp.Variable(m, name="z")
         self.xi = cp.Variable(name="xi") if bias == "free" else None
-        self.r = cp.Variable(n, name="residual")
-        fit = A @ self.z + (self.xi if self.xi is not None else 0.0)
-        self.residual_constraint = y - fit - self.r == 0
-        self.problem = cp.Problem(
-            cp.Minimize(0.5 * cp.sum_squares(self.r) + self.beta * cp.norm1(self.z)), [self.residual_constraint]
-        )
 
-    # -------------------------------------------------------------- description
+    @property
+    def fit(self):
+        """The CVXPY expression A z + xi 1 (the network's predictions at the data)."""
+        return self.dictionary.matrix @ self.z + (self.xi if self.xi is not None else 0.0)
+
     @property
     def n(self) -> int:
         return int(self.X.shape[0])
@@ -80,27 +82,19 @@ class LassoProgram:
     def has_output_bias(self) -> bool:
         return self.xi is not None
 
-    def set_beta(self, beta) -> None:
-        self.beta.value = check_beta(beta)
-
     def summary(self) -> dict:
         return {
             **self.architecture.describe(),
+            "mode": self.mode,
             "bias_convention": self.bias,
             "n": self.n,
             "d": int(self.X.shape[1]),
-            "beta": float(self.beta.value),
+            "beta": self.penalty_beta if self.mode == "training" else None,
             "dictionary_size": self.size,
-            "program": "lasso",
+            "program": self.program_kind,
             "scope": self.scope,
             "oracle": self.oracle,
         }
-
-    # -------------------------------------------------------------- objective and dual
-    def convex_objective(self, z, xi) -> float:
-        """Lasso objective evaluated exactly at (z, xi) in float64."""
-        res = self.y - self.dictionary.matrix @ z - xi
-        return 0.5 * float(res @ res) + float(self.beta.value) * float(np.sum(np.abs(z)))
 
     def dual_sup(self, lam: np.ndarray):
         """sup over ALL units of |lam^T sigma_theta(X)| and the maximising unit (SPEC 6.3)."""
@@ -108,7 +102,10 @@ class LassoProgram:
 
         return dual_sup_two_layer_1d(lam, self.X[:, 0], self.dictionary.activation, self.bias)
 
-    # -------------------------------------------------------------- solve and invert
+    def reconstruct(self, z, xi) -> Network:
+        return two_layer_1d_network(z, xi, self.dictionary, self.y, self.penalty_beta, self.bias,
+                                    self.architecture.sign_objective)
+
     def solve(self, solver: str = "clarabel", accuracy: str = "high", time_limit: float | None = None,
               warm_start: bool = False, **options) -> SolveResult:
         """Solve with a registered solver; raises :class:`SolverFailedError` when no solution comes back."""
@@ -117,32 +114,88 @@ class LassoProgram:
         if not run.has_solution or self.z.value is None:
             raise SolverFailedError(
                 f"solver {adapter.name!r} returned no solution (status {run.status!r}, solver said "
-                f"{run.raw_status!r}{'; ' + run.error if run.error else ''}) for a {self.size}-column Lasso with "
-                f"n = {self.n}. Try accuracy='mid', another solver (e.g. solver='clarabel'), or a larger time limit."
+                f"{run.raw_status!r}{'; ' + run.error if run.error else ''}) for a {self.size}-column "
+                f"{self.program_kind} with n = {self.n}. Try accuracy='mid', another solver (e.g. "
+                "solver='clarabel'), or a larger time limit."
             )
-        return self._result(run)
-
-    def _result(self, run: SolverRun) -> SolveResult:
         z = np.asarray(self.z.value, dtype=np.float64).copy()
         xi = float(self.xi.value) if self.xi is not None else 0.0
-        dual_value = self.residual_constraint.dual_value
+        dual_value = self.data_constraint.dual_value
         dual = None if dual_value is None else np.asarray(dual_value, dtype=np.float64).reshape(-1).copy()
-        beta = float(self.beta.value)
         net = self.reconstruct(z, xi)
-        return SolveResult(run, z, xi, dual, self.convex_objective(z, xi), float(np.sum(np.abs(z))), net, beta)
-
-    def reconstruct(self, z, xi) -> Network:
-        return two_layer_1d_network(z, xi, self.dictionary, self.y, float(self.beta.value), self.bias)
+        return SolveResult(run, z, xi, dual, self.convex_objective(z, xi), float(np.sum(np.abs(z))), net,
+                           self.penalty_beta)
 
 
-def build(X, y, architecture=None, beta=None, *, duplicates: str = "error") -> LassoProgram:
+class LassoProgram(DictionaryProgram):
+    """Training: ``min (1/2)||A z + xi 1 - y||^2 + beta ||z||_1`` over a finite dictionary, xi present iff the
+    bias is free. The residual r is explicit: ``y - A z - xi 1 - r = 0`` has multiplier lambda = r*."""
+
+    mode = "training"
+    program_kind = "lasso"
+
+    def __init__(self, X, y, architecture, beta, dictionary, bias, scope, oracle, duplicates="error"):
+        super().__init__(X, y, architecture, dictionary, bias, scope, oracle, duplicates)
+        self.beta = cp.Parameter(nonneg=True, value=float(beta), name="beta")
+        self.r = cp.Variable(self.n, name="residual")
+        self.data_constraint = y - self.fit - self.r == 0
+        self.problem = cp.Problem(
+            cp.Minimize(0.5 * cp.sum_squares(self.r) + self.beta * cp.norm1(self.z)), [self.data_constraint]
+        )
+
+    @property
+    def penalty_beta(self) -> float:
+        return float(self.beta.value)
+
+    def set_beta(self, beta) -> None:
+        self.beta.value = check_beta(beta)
+
+    def convex_objective(self, z, xi) -> float:
+        """Lasso objective evaluated exactly at (z, xi) in float64."""
+        res = self.y - self.dictionary.matrix @ z - xi
+        return 0.5 * float(res @ res) + self.penalty_beta * float(np.sum(np.abs(z)))
+
+
+class InterpolationProgram(DictionaryProgram):
+    """Minimum-norm interpolation, the beta -> 0 limit (SPEC 0): ``min ||z||_1 s.t. A z + xi 1 = y``, an LP.
+    Its dual is ``max lambda^T y s.t. |A_j^T lambda| <= 1, 1^T lambda = 0``; lambda is the multiplier of the
+    data constraint. The rebuilt network's 'objective' is its weight cost (1/2) sum of squared weights, which
+    equals ||z||_1, and it must fit the data exactly."""
+
+    mode = "interpolation"
+    program_kind = "min-norm interpolation LP"
+
+    def __init__(self, X, y, architecture, dictionary, bias, scope, oracle, duplicates="error"):
+        super().__init__(X, y, architecture, dictionary, bias, scope, oracle, duplicates)
+        self.data_constraint = y - self.fit == 0
+        self.problem = cp.Problem(cp.Minimize(cp.norm1(self.z)), [self.data_constraint])
+
+    @property
+    def penalty_beta(self) -> float:
+        return 1.0
+
+    def convex_objective(self, z, xi) -> float:
+        return float(np.sum(np.abs(z)))
+
+
+def build(X, y, architecture=None, beta=None, *, duplicates: str = "error", mode: str = "training"):
     """Build the convex program equivalent to training ``architecture`` on (X, y) with weight decay beta.
 
+    mode: 'training' (default; needs beta > 0) or 'interpolation' (minimum-norm exact fit, the beta -> 0 limit;
+    beta must be None).
     duplicates: 'error' (default) rejects repeated input points; 'merge' lets repeated points share one breakpoint
-    while every sample still counts in the loss (exact: the objective is unchanged).
+    while every sample still counts in the loss (exact: the objective is unchanged). In interpolation mode repeated
+    points must have equal targets.
     """
     architecture = TwoLayer() if architecture is None else architecture
-    beta = check_beta(beta)
+    mode = check_choice(mode, MODES, "mode")
+    if mode == "training":
+        beta = check_beta(beta)
+    elif beta is not None:
+        raise InvalidParameterError(
+            f"interpolation mode takes no beta (it is the beta -> 0 limit); received beta={beta!r}. Pass beta=None "
+            "or use mode='training'."
+        )
     X, y = check_xy(X, y)
     if not isinstance(architecture, TwoLayer):
         raise UnsupportedCombinationError(
@@ -151,13 +204,30 @@ def build(X, y, architecture=None, beta=None, *, duplicates: str = "error") -> L
     bias = architecture.resolve_bias(X.shape[1])
     check_duplicates(X, duplicates)
     if np.unique(X[:, 0]).size < 2 and bias == "free":
-        from .errors import InvalidDataError
-
         raise InvalidDataError(
             f"all {X.shape[0]} inputs are the same point x = {X[0, 0]:g}; at least two distinct inputs are needed "
             "to train on 1-D data."
         )
     dictionary = dictionaries.two_layer_1d(X[:, 0], architecture.act, bias)
-    oracle = "breakpoints at data points (exact for 1-D two-layer nets, SPEC 2)" if bias == "free" else \
-        "both unit orientations (exact for bias-free 1-D two-layer nets)"
+    if architecture.activation in ("sign", "threshold"):
+        oracle = "breakpoints at data points and gap midpoints, both orientations (exact for 1-D step units, SPEC 2)"
+    elif bias == "free":
+        oracle = "breakpoints at data points, both orientations (exact for 1-D two-layer nets, SPEC 2)"
+    else:
+        oracle = "both unit orientations (exact for bias-free 1-D two-layer nets)"
+    if mode == "interpolation":
+        _check_interpolable(X, y)
+        return InterpolationProgram(X, y, architecture, dictionary, bias, "global", oracle, duplicates)
     return LassoProgram(X, y, architecture, beta, dictionary, bias, "global", oracle, duplicates)
+
+
+def _check_interpolable(X, y) -> None:
+    from .validation import find_duplicate_points
+
+    for group in find_duplicate_points(X):
+        if np.ptp(y[group]) > 0:
+            raise InvalidDataError(
+                f"interpolation mode needs one target per input point; rows {group[:5]} share x = "
+                f"{float(X[group[0], 0]):g} but have targets {y[group[:5]].tolist()}. No network fits them exactly: "
+                "use training mode with beta > 0."
+            )

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from .activations import Activation
-from .dictionaries import RampDictionary1D
+from .dictionaries import BreakpointDictionary1D
 from .network import Layer, Network, Penalty, PenaltyTerm
 
 #: Interior-point solutions are never exactly sparse. Coefficients below ZERO_RTOL * max|z| are zero. Of the rest,
@@ -53,10 +53,27 @@ def weight_decay_penalty(beta: float, n_layers: int = 2) -> Penalty:
     )
 
 
-def two_layer_1d_network(z, xi, dictionary: RampDictionary1D, y: np.ndarray, beta: float, bias: str) -> Network:
-    """Rebuild a two-layer 1-D net from the Lasso solution (z, xi) on targets y."""
+def step_penalty(beta: float, objective: str) -> Penalty:
+    """Exact objectives for scale-invariant units (SPEC 2): 'l1-outer' = beta sum |alpha_i| (layer 1 is the
+    output layer); 'amplitude' = (beta/2) sum (s_i^2 + alpha_i^2) with the amplitudes s_i as a diagonal layer 1."""
+    if objective == "l1-outer":
+        return Penalty(float(beta), [PenaltyTerm(layer=1, coef=1.0, power=1.0)],
+                       "beta * sum |outer weights|; inner weights and biases unpenalised")
+    return Penalty(float(beta), [PenaltyTerm(layer=1, coef=0.5, power=2.0), PenaltyTerm(layer=2, coef=0.5, power=2.0)],
+                   "(beta/2) * sum (amplitude^2 + outer weight^2); inner weights and biases unpenalised")
+
+
+def two_layer_1d_network(z, xi, dictionary: BreakpointDictionary1D, y: np.ndarray, beta: float, bias: str,
+                         sign_objective: str = "amplitude") -> Network:
+    """Rebuild a two-layer 1-D net from the Lasso solution (z, xi) on targets y.
+
+    sign / threshold units (SPEC 2): w = 1, b = -c_j; 'l1-outer': alpha = z_j; 'amplitude': an amplitude layer
+    s = sqrt|z_j| then alpha = sign(z_j) sqrt|z_j|, so (beta/2)(s^2 + alpha^2) = beta |z_j|.
+    """
     z = np.asarray(z, dtype=np.float64)
     idx = active_set(z, xi, dictionary.matrix, y, beta)
+    if dictionary.activation.name in ("sign", "threshold"):
+        return _step_network(z, xi, idx, dictionary, beta, sign_objective)
     gamma = np.sqrt(np.abs(z[idx]))
     s = dictionary.orientations[idx]
     c = dictionary.breakpoints[idx]
@@ -68,3 +85,18 @@ def two_layer_1d_network(z, xi, dictionary: RampDictionary1D, y: np.ndarray, bet
     meta = {"model": "two-layer", "activation": dictionary.activation.to_dict(), "bias_convention": bias,
             "dictionary_columns": [int(j) for j in idx]}
     return Network([hidden, out], weight_decay_penalty(beta), meta)
+
+
+def _step_network(z, xi, idx, dictionary, beta, objective) -> Network:
+    c = dictionary.breakpoints[idx]
+    hidden = Layer(np.ones((idx.size, 1)), -c, dictionary.activation)
+    meta = {"model": "two-layer", "activation": dictionary.activation.to_dict(), "bias_convention": "free",
+            "sign_objective": objective, "dictionary_columns": [int(j) for j in idx]}
+    identity = Activation("identity")
+    if objective == "l1-outer":
+        out = Layer(z[idx].reshape(1, -1), [float(xi)], identity)
+        return Network([hidden, out], step_penalty(beta, objective), meta)
+    gamma = np.sqrt(np.abs(z[idx]))
+    amplitude = Layer(np.diag(gamma), np.zeros(idx.size), identity)
+    out = Layer((np.sign(z[idx]) * gamma).reshape(1, -1), [float(xi)], identity)
+    return Network([hidden, amplitude, out], step_penalty(beta, objective), meta)

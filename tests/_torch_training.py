@@ -93,7 +93,13 @@ def _forward(x, w, b, alpha, xi, activation, leaky_slope):
     return torch.sum(alpha[:, None, :] * sigma_torch(U, activation, leaky_slope), dim=-1) + xi[:, None]  # (S, n)
 
 
-def _per_start_objective(x, y, params, beta, activation, leaky_slope):
+def forward_torch(x, w, b, alpha, xi, activation: str, leaky_slope: float = 0.1) -> torch.Tensor:
+    """Batched forward pass: x (n,), w/b/alpha (S, m), xi (S,) -> predictions (S, n)."""
+    return _forward(x, w, b, alpha, xi, activation, leaky_slope)
+
+
+def per_start_objective_torch(x, y, params, beta: float, activation: str, leaky_slope: float = 0.1) -> torch.Tensor:
+    """Per-start objective (S,) in torch, differentiable; params = (w, b, alpha, xi) with a leading start axis."""
     w, b, alpha, xi = params
     f = _forward(x, w, b, alpha, xi, activation, leaky_slope)
     loss = 0.5 * torch.sum((f - y[None, :]) ** 2, dim=-1)
@@ -131,7 +137,7 @@ def train_many_starts(x, y, activation: str, beta: float, *, starts: int = 48, w
     params = [p.requires_grad_(True) for p in (w, b, alpha, xi)]
 
     def total_loss():
-        return torch.sum(_per_start_objective(x_t, y_t, params, beta, activation, leaky_slope))
+        return torch.sum(per_start_objective_torch(x_t, y_t, params, beta, activation, leaky_slope))
 
     # ---- phase 1: Adam with a cosine-decayed learning rate
     adam = torch.optim.Adam(params, lr=adam_lr)

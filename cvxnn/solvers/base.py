@@ -3,6 +3,7 @@ the CVXPY problem with output off, and maps the outcome onto a fixed status voca
 
 from __future__ import annotations
 
+import abc
 import importlib.metadata
 import importlib.util
 import time
@@ -60,7 +61,7 @@ class SolverRun:
         return self.status in ("optimal", "optimal_inaccurate", "user_limit")
 
 
-class SolverAdapter:
+class SolverAdapter(abc.ABC):
     """Base adapter. Subclasses set the class attributes and implement :meth:`options`."""
 
     name: str = ""
@@ -85,8 +86,9 @@ class SolverAdapter:
     def install_command(cls) -> str:
         return f'pip install "cvxnn[{cls.extra}]"' if cls.extra else f"pip install {cls.distribution}"
 
+    @abc.abstractmethod
     def options(self, accuracy: str, time_limit: float | None = None) -> dict:
-        raise NotImplementedError(f"{type(self).__name__} must map accuracies onto solver options")
+        """The solver's own option names and values for a named accuracy (and an optional time limit)."""
 
     def solve(self, problem: cp.Problem, accuracy: str = "high", time_limit: float | None = None,
               warm_start: bool = False, **overrides) -> SolverRun:

@@ -7,6 +7,10 @@ from ..errors import SolverNotInstalledError, UnknownSolverError
 from ..validation import closest
 from .base import SolverAdapter
 from .clarabel import ClarabelAdapter
+from .ecos import ECOSAdapter
+from .highs import HiGHSAdapter
+from .osqp import OSQPAdapter
+from .piqp import PIQPAdapter
 from .scs import SCSAdapter
 
 ADAPTERS: dict[str, type[SolverAdapter]] = {}
@@ -18,7 +22,7 @@ def register(adapter: type[SolverAdapter]) -> type[SolverAdapter]:
     return adapter
 
 
-for _a in (ClarabelAdapter, SCSAdapter):
+for _a in (ClarabelAdapter, SCSAdapter, ECOSAdapter, PIQPAdapter, OSQPAdapter, HiGHSAdapter):
     register(_a)
 
 
