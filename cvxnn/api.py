@@ -60,6 +60,12 @@ class Trained:
             "network": res.network.to_dict(),
         }
 
+    def explain(self) -> str:
+        """A short lesson in duality for this instance (see :mod:`cvxnn.explain`)."""
+        from .explain import explain
+
+        return explain(self)
+
     def summary(self) -> str:
         s = self.program.summary()
         run, res = self.result.run, self.result

@@ -28,27 +28,34 @@ class _Parser(argparse.ArgumentParser):
 
 def _add_solve(sub):
     p = sub.add_parser("solve", help="train a network to global optimality and certify it")
-    p.add_argument("--data", required=True, help="CSV with a header row; the LAST column is the target")
-    p.add_argument("--model", default="two-layer", help="model family (default two-layer)")
-    p.add_argument("--activation", default="relu", help="relu | leaky | abs")
-    p.add_argument("--depth", type=int, default=2, help="number of layers (2 for two-layer)")
+    p.add_argument("problem", nargs="?", default=None, help="a problem file (problems/NAME.toml); flags override it")
+    p.add_argument("--data", default=None, help="CSV with a header row; the LAST column is the target")
+    p.add_argument("--model", default=None, help="model family (default two-layer)")
+    p.add_argument("--activation", default=None, help="relu | leaky | abs | sign | threshold (default relu)")
+    p.add_argument("--depth", type=int, default=None, help="number of layers (2 for two-layer)")
     p.add_argument("--beta", type=float, default=None, help="weight-decay strength, > 0 (training mode)")
     p.add_argument("--interpolate", action="store_true",
                    help="minimum-norm interpolation (the beta -> 0 limit) instead of training; takes no --beta")
     p.add_argument("--solver", default="clarabel", help="solver name (see `cvxnn solvers`)")
     p.add_argument("--accuracy", default="high", help="low (1e-3) | mid (1e-6) | high (1e-9)")
     p.add_argument("--bias", default=None, help="free | penalized | none (default: free for 1-D data)")
-    p.add_argument("--leaky-slope", type=float, default=0.1, help="negative-side slope of the leaky ReLU")
-    p.add_argument("--duplicates", default="error", help="error | merge: how to treat repeated input points")
+    p.add_argument("--leaky-slope", type=float, default=None, help="negative-side slope of the leaky ReLU (0.1)")
+    p.add_argument("--sign-objective", default=None,
+                   help="sign/threshold nets: amplitude (default) | l1-outer")
+    p.add_argument("--duplicates", default=None, help="error | merge: how to treat repeated input points")
     p.add_argument("--time-limit", type=float, default=None, help="solver time limit in seconds")
+    p.add_argument("--explain", action="store_true", help="print a short lesson in duality for this instance")
     p.add_argument("--json", dest="json_out", default=None, metavar="OUT.json", help="write the result as JSON")
+    p.add_argument("--save", default=None, metavar="NET.npz", help="save the network (npz weights + json)")
 
 
 def _add_bench(sub):
-    p = sub.add_parser("bench", help="solve the built-in problems with several solvers and print the table")
-    p.add_argument("--solvers", default="clarabel,scs", help="comma-separated solver names")
+    p = sub.add_parser("bench", help="solve problems with several solvers and print the certified table")
+    p.add_argument("problems", nargs="*", help="problem files (default: the built-in problem set)")
+    p.add_argument("--solvers", default="clarabel,scs", help="comma-separated solver names, or 'all' (installed)")
     p.add_argument("--accuracy", default="high", help="comma-separated accuracies")
     p.add_argument("--csv", default=None, help="also write the rows to this CSV file")
+    p.add_argument("--markdown", default=None, help="also write the table, with the command that made it, here")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
 
 
@@ -61,50 +68,86 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _architecture(args):
-    from .architectures import TwoLayer
+def _problem_from_args(args):
+    """The problem to solve: a problem file and/or --data, with explicit flags taking precedence."""
+    from .data import read_csv
+    from .problems import Problem, load_problem
 
-    model = check_choice(args.model, MODELS, "model")
-    if model == "two-layer" and args.depth != 2:
-        raise UnsupportedCombinationError(
-            f"--model two-layer needs --depth 2; received --depth {args.depth}."
+    if args.problem and args.data:
+        raise InvalidParameterError(
+            f"give either a problem file or --data, not both; received {args.problem!r} and --data {args.data!r}."
         )
-    return TwoLayer(args.activation, bias=args.bias, leaky_slope=args.leaky_slope)
+    if args.problem:
+        prob = load_problem(args.problem)
+    elif args.data:
+        X, y = read_csv(args.data)
+        prob = Problem(str(args.data), X, y, source=str(args.data))
+    else:
+        raise InvalidParameterError("cvxnn solve needs a problem file (cvxnn solve problems/NAME.toml) or --data FILE.csv.")
+    for attr, flag in (("model", "model"), ("activation", "activation"), ("depth", "depth"), ("bias", "bias"),
+                       ("leaky_slope", "leaky_slope"), ("sign_objective", "sign_objective"),
+                       ("duplicates", "duplicates")):
+        value = getattr(args, flag)
+        if value is not None:
+            setattr(prob, attr, value)
+    if args.interpolate:
+        if args.beta is not None:
+            raise InvalidParameterError(
+                f"--interpolate takes no --beta (it is the beta -> 0 limit); received --beta {args.beta}."
+            )
+        prob.mode, prob.beta = "interpolation", None
+    elif args.beta is not None:
+        prob.mode, prob.beta = "training", args.beta
+    if prob.mode == "training" and prob.beta is None:
+        raise InvalidParameterError(
+            "no beta given: pass --beta B (B > 0) for training, or --interpolate for minimum-norm interpolation."
+        )
+    model = check_choice(prob.model, MODELS, "model")
+    if model == "two-layer" and prob.depth != 2:
+        raise UnsupportedCombinationError(f"--model two-layer needs --depth 2; received --depth {prob.depth}.")
+    return prob
 
 
 def cmd_solve(args) -> int:
     from .api import to_jsonable, train
-    from .data import read_csv
 
-    arch = _architecture(args)
-    X, y = read_csv(args.data)
-    if args.beta is None and not args.interpolate:
-        raise InvalidParameterError(
-            "cvxnn solve needs --beta B (B > 0) for training, or --interpolate for minimum-norm interpolation."
-        )
-    trained = train(X, y, arch, args.beta, solver=args.solver, accuracy=args.accuracy,
-                    duplicates=args.duplicates, time_limit=args.time_limit,
-                    mode="interpolation" if args.interpolate else "training")
+    prob = _problem_from_args(args)
+    trained = train(prob.X, prob.y, prob.architecture(), prob.beta, solver=args.solver, accuracy=args.accuracy,
+                    duplicates=prob.duplicates, time_limit=args.time_limit, mode=prob.mode)
     print(trained.summary())
+    if args.explain:
+        print()
+        print(trained.explain())
     if args.json_out:
         out = Path(args.json_out)
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_text(json.dumps(to_jsonable(trained.to_dict()), indent=1))
+    if args.save:
+        trained.network.save(args.save)
     return EXIT_OK if trained.certificate.certified else EXIT_FAILED
 
 
 def cmd_bench(args) -> int:
-    from .bench import run_builtin
+    from .bench import run_problems
+    from .problems import load_problem
     from .report import format_table
     from .solvers.base import check_accuracy
     from .solvers.registry import get_solver
 
+    from .solvers import installed_solvers
+
     solvers = [s.strip().lower() for s in args.solvers.split(",") if s.strip()]
+    if solvers == ["all"]:
+        solvers = installed_solvers()
     for s in solvers:
         get_solver(s)  # fail early: unknown or missing solver
     accuracies = [check_accuracy(a.strip()) for a in args.accuracy.split(",") if a.strip()]
-    rows = run_builtin(solvers, accuracies, progress=not args.no_progress and sys.stderr.isatty())
-    print(format_table(rows))
+    problems = [load_problem(p) for p in args.problems] or None
+    rows = run_problems(problems, solvers, accuracies, progress=not args.no_progress and sys.stderr.isatty())
+    table = format_table(rows)
+    print(table)
+    if args.markdown:
+        _write_markdown_report(args.markdown, rows, table)
     if args.csv:
         import pandas as pd
 
@@ -119,6 +162,32 @@ def cmd_bench(args) -> int:
     return EXIT_OK if not bad else EXIT_FAILED
 
 
+def _write_markdown_report(path, rows, table) -> None:
+    import platform
+
+    import pandas as pd
+
+    from . import __version__
+    from .solvers import ADAPTERS
+
+    frame = pd.DataFrame(rows)
+    summary = frame.groupby(["solver", "accuracy"]).agg(
+        runs=("certified", "size"), certified=("certified", "sum"),
+        solver_says_optimal=("status", lambda s: int((s == "optimal").sum())),
+        max_rel_error=("rel_error", "max"), median_wall_s=("wall_s", "median")).reset_index()
+    versions = ", ".join(f"{n} {a.version()}" for n, a in ADAPTERS.items() if a.is_installed())
+    command = "cvxnn " + " ".join(sys.argv[1:]) if sys.argv and sys.argv[0].endswith("cvxnn") else "cvxnn bench ..."
+    text = [f"# cvxnn bench: {len(rows)} runs", "",
+            f"Generated by `{command}` (cvxnn {__version__}, Python {platform.python_version()}, "
+            f"{platform.machine()}, {versions}).", "",
+            "`certified` is cvxnn's own certificate (gap <= 1e-9 + 1e-6 |objective|, dual sup / beta <= 1 + 1e-6, "
+            "reconstruction gap <= 1e-6), never the solver's status. `max_rel_error` is the largest "
+            "(objective - best certified objective of the problem) / max(1, |best|) over the runs.", "",
+            "## Summary", "", summary.to_markdown(index=False, floatfmt=".4g"), "", "## Runs", "", table, ""]
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    Path(path).write_text("\n".join(text))
+
+
 def cmd_solvers(args) -> int:
     from .report import format_table
     from .solvers import ADAPTERS
@@ -127,6 +196,8 @@ def cmd_solvers(args) -> int:
              "problem classes": ", ".join(a.problem_classes), "install": a.install_command()}
             for name, a in ADAPTERS.items()]
     print(format_table(rows, list(rows[0])))
+    print('\nAll optional solvers: pip install "cvxnn[solvers]". The 1-D Lasso programs are QPs (every solver '
+          "listed takes them); the interpolation programs are LPs.")
     return EXIT_OK
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -71,27 +70,3 @@ def noisy_sine(n: int = 12, seed: int = 0, noise: float = 0.1) -> tuple[np.ndarr
     rng = np.random.default_rng(seed)
     x = np.sort(rng.uniform(-2.0, 2.0, n))
     return x, np.sin(2.0 * x) + noise * rng.normal(size=n)
-
-
-@dataclass
-class BuiltinProblem:
-    name: str
-    X: np.ndarray
-    y: np.ndarray
-    activation: str
-    beta: float
-    options: dict = field(default_factory=dict)
-
-
-def builtin_problems() -> list[BuiltinProblem]:
-    """The small problem set the README's first command runs: every 1-D two-layer activation, on a seeded noisy
-    sine and on the published toy sets."""
-    out = []
-    x, y = noisy_sine(12, seed=0)
-    x40, y40 = noisy_sine(40, seed=1)
-    for act in ("relu", "leaky", "abs"):
-        out.append(BuiltinProblem(f"sine12-{act}", x, y, act, 0.05))
-        out.append(BuiltinProblem(f"sine40-{act}", x40, y40, act, 0.01))
-    for name, (tx, ty) in TOY_SETS.items():
-        out.append(BuiltinProblem(f"{name}-relu", np.array(tx, float), np.array(ty, float), "relu", 0.1))
-    return out

@@ -58,3 +58,36 @@ def test_iteration_cap_reports_failure_or_uncertified():
         return
     assert res.run.status in ("optimal_inaccurate", "user_limit", "optimal")
     assert not cvxnn.certify(prog, res).certified
+
+
+TINY = [("relu", "opt"), ("abs", "zshape"), ("leaky", "bounce"), ("sign", "opt"), ("threshold", "zshape")]
+
+
+@pytest.fixture(scope="module")
+def clarabel_reference():
+    from cvxnn.data import TOY_SETS
+
+    out = {}
+    for act, toy in TINY:
+        x, y = (np.array(v, float) for v in TOY_SETS[toy])
+        out[act, toy] = (x, y, cvxnn.train(x, y, cvxnn.TwoLayer(act), beta=0.1))
+    return out
+
+
+@pytest.mark.parametrize("name", sorted(ADAPTERS))
+def test_every_adapter_agrees_with_clarabel(name, clarabel_reference):
+    """Every registered adapter (a missing one fails in CI) solves the tiny problems; at high accuracy its
+    objective agrees with Clarabel's to 1e-6; whenever its result is certified, the objective agrees to 1e-7
+    (a certificate never vouches for a wrong answer), whatever the accuracy."""
+    from .conftest import require
+
+    require(ADAPTERS[name].module)
+    for (act, toy), (x, y, ref) in clarabel_reference.items():
+        assert ref.certificate.globally_optimal
+        high = cvxnn.train(x, y, cvxnn.TwoLayer(act), beta=0.1, solver=name, accuracy="high")
+        assert rel(high.result.convex_objective, ref.result.convex_objective) < 1e-6, (name, act, toy)
+        low = cvxnn.train(x, y, cvxnn.TwoLayer(act), beta=0.1, solver=name, accuracy="low")
+        for t in (high, low):
+            if t.certificate.certified:
+                assert rel(t.network.objective(x, y), ref.result.convex_objective) < 1e-7
+            assert t.result.run.tolerance == cvxnn.ACCURACIES[t.result.run.accuracy]
