@@ -2,7 +2,7 @@
 
 from .activations import Activation
 from .api import Trained, train
-from .architectures import TwoLayer
+from .architectures import Deep1D, TwoLayer
 from .certify import Certificate, certify, certify_point
 from .errors import (CvxnnError, InvalidDataError, InvalidParameterError, ProblemFileError, ProblemTooLargeError,
                      SolverFailedError, SolverNotInstalledError, UnknownSolverError, UnsupportedCombinationError)
@@ -13,7 +13,7 @@ from .solvers import ACCURACIES, get_solver, installed_solvers
 __version__ = "0.1.0"
 
 __all__ = [
-    "Activation", "Trained", "train", "TwoLayer", "Certificate", "certify", "certify_point", "CvxnnError",
+    "Activation", "Trained", "train", "TwoLayer", "Deep1D", "Certificate", "certify", "certify_point", "CvxnnError",
     "InvalidDataError", "InvalidParameterError", "ProblemFileError", "ProblemTooLargeError", "SolverFailedError",
     "SolverNotInstalledError", "UnknownSolverError", "UnsupportedCombinationError", "Layer", "Network", "Penalty",
     "PenaltyTerm", "LassoProgram", "SolveResult", "build", "ACCURACIES", "get_solver", "installed_solvers",

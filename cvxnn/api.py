@@ -85,11 +85,12 @@ def _solver_version(name: str):
     return ADAPTERS[name].version() if name in ADAPTERS else None
 
 
-def train(X, y, architecture=None, beta=None, *, solver: str = "clarabel", accuracy: str = "high",
+def train(X, y, architecture=None, beta=None, *, solver: str = "auto", accuracy: str = "high",
           duplicates: str = "error", time_limit: float | None = None, mode: str = "training") -> Trained:
     """Build the convex program, solve it, rebuild the network and certify it.
 
     mode='interpolation' solves the minimum-norm interpolation problem (the beta -> 0 limit; beta must be None).
+    solver='auto' uses Clarabel for training and HiGHS for the interpolation LP.
     """
     program = build(X, y, architecture, beta, duplicates=duplicates, mode=mode)
     result = program.solve(solver=solver, accuracy=accuracy, time_limit=time_limit)

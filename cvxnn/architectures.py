@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .activations import Activation
-from .errors import UnsupportedCombinationError
+from .errors import InvalidParameterError, UnsupportedCombinationError
 from .validation import check_choice
 
 BIAS_CONVENTIONS = ("free", "penalized", "none")
@@ -86,4 +86,74 @@ class TwoLayer:
             d["leaky_slope"] = self.leaky_slope
         if self.activation in STEP_ACTIVATIONS:
             d["sign_objective"] = self.sign_objective
+        return d
+
+
+DEEP_ACTIVATIONS = ("relu", "abs")
+RAMP_FAMILIES = ("data", "data+reflections")
+
+
+@dataclass(frozen=True)
+class Deep1D:
+    """Parallel narrow chains on 1-D data (SPEC 3): ``f(x) = sum_i alpha_i h_i(x) + xi`` with scalar chains
+    ``h <- sigma(w_l h + b_l)`` of ``depth`` layers of weights (including the output weight alpha), penalty
+    ``(beta/L) sum_i (|alpha_i|^L + sum_l |w_{l,i}|^L)``, biases free (bias convention 'free' only).
+
+    relu: every ReLU chain of depth >= 3 is a ramp, so every depth >= 3 has the same optimum (the ramp dictionary);
+    ``ramps='data+reflections'`` adds the redundant ramps whose endpoints are reflections of data points.
+    abs: the dictionary is the vertex set of the chain-parameter arrangement (reflections, midpoints, reflections of
+    reflections, ...). depth 2 is the two-layer net.
+    """
+
+    depth: int = 3
+    activation: str = "abs"
+    bias: str | None = None
+    ramps: str = "data"
+    max_columns: int = 2_000_000
+    column_generation: bool | None = None  # None: automatic above COLUMN_GENERATION_THRESHOLD columns
+
+    def __post_init__(self):
+        act = Activation(self.activation)
+        if act.name not in DEEP_ACTIVATIONS:
+            raise UnsupportedCombinationError(
+                f"activation {act.name!r} is not available for deep 1-D nets; use one of "
+                f"{', '.join(repr(a) for a in DEEP_ACTIVATIONS)}. (sign/threshold chains have no finite-dictionary "
+                "form established in cvxnn.)"
+            )
+        object.__setattr__(self, "activation", act.name)
+        if isinstance(self.depth, bool) or not isinstance(self.depth, int) or self.depth < 2:
+            raise InvalidParameterError(
+                f"depth must be an integer >= 2 (layers of weights, output layer included); received {self.depth!r}."
+            )
+        object.__setattr__(self, "ramps", check_choice(self.ramps, RAMP_FAMILIES, "ramp family"))
+        if self.bias is not None:
+            object.__setattr__(self, "bias", check_choice(self.bias, BIAS_CONVENTIONS, "bias convention"))
+        if isinstance(self.max_columns, bool) or not isinstance(self.max_columns, int) or self.max_columns < 1:
+            raise InvalidParameterError(f"max_columns must be a positive integer; received {self.max_columns!r}.")
+
+    @property
+    def act(self) -> Activation:
+        return Activation(self.activation)
+
+    @property
+    def model(self) -> str:
+        return "deep-1d"
+
+    def resolve_bias(self, d: int) -> str:
+        if d != 1:
+            raise UnsupportedCombinationError(
+                f"deep-1d nets take 1-D inputs; received X with {d} columns. Pass one feature column."
+            )
+        bias = self.bias or "free"
+        if bias != "free":
+            raise UnsupportedCombinationError(
+                f"deep-1d nets are exact with bias='free' only (free inner biases and output bias); received "
+                f"bias={bias!r}."
+            )
+        return bias
+
+    def describe(self) -> dict:
+        d = {"model": self.model, "depth": self.depth, "activation": self.activation}
+        if self.activation == "relu" and self.ramps != "data":
+            d["ramps"] = self.ramps
         return d

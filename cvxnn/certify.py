@@ -33,19 +33,19 @@ def dual_sup_two_layer_1d(lam, x, activation: Activation, bias: str):
     constants (value 0). With bias 'none' the units are sigma(+x) and sigma(-x).
     sign / threshold units are constant in c inside each gap: the candidates add the gap midpoints (a breakpoint at
     a data point, where sign(0) = 0, is also evaluated). Extra candidates are valid units, so they never overstate.
-    Returns (M, (orientation, breakpoint)).
+    Returns (M, the maximising unit as a dict).
     """
     lam = np.asarray(lam, dtype=np.float64).reshape(-1)
     x = np.asarray(x, dtype=np.float64).reshape(-1)
     centres = np.unique(x) if bias == "free" else np.zeros(1)
     if bias == "free" and activation.name in ("sign", "threshold"):
         centres = np.sort(np.concatenate([centres, 0.5 * (centres[:-1] + centres[1:])]))
-    best, unit = 0.0, (1.0, float(centres[0]))
+    best, unit = 0.0, {"orientation": 1.0, "breakpoint": float(centres[0])}
     for s in (1.0, -1.0):
         scores = lam @ activation(s * (x[:, None] - centres[None, :]))
         j = int(np.argmax(np.abs(scores)))
         if abs(scores[j]) > best:
-            best, unit = float(abs(scores[j])), (s, float(centres[j]))
+            best, unit = float(abs(scores[j])), {"orientation": s, "breakpoint": float(centres[j])}
     return best, unit
 
 
@@ -160,7 +160,7 @@ def certify_point(program, network, lam, *, convex_objective=None, dual_source="
         dual_violation=violation,
         dual_scale=t,
         dual_source=dual_source,
-        worst_unit={"orientation": unit[0], "breakpoint": unit[1]},
+        worst_unit=unit,
         failures=failures,
         tolerances={"abs": tol_abs, "rel": tol_rel, "dual": tol_dual, "reconstruction": tol_reconstruction,
                     **({"fit": tol_fit} if program.mode == "interpolation" else {})},

@@ -36,7 +36,8 @@ def _add_solve(sub):
     p.add_argument("--beta", type=float, default=None, help="weight-decay strength, > 0 (training mode)")
     p.add_argument("--interpolate", action="store_true",
                    help="minimum-norm interpolation (the beta -> 0 limit) instead of training; takes no --beta")
-    p.add_argument("--solver", default="clarabel", help="solver name (see `cvxnn solvers`)")
+    p.add_argument("--solver", default="auto",
+                   help="solver name (see `cvxnn solvers`); auto = clarabel for training, highs for --interpolate")
     p.add_argument("--accuracy", default="high", help="low (1e-3) | mid (1e-6) | high (1e-9)")
     p.add_argument("--bias", default=None, help="free | penalized | none (default: free for 1-D data)")
     p.add_argument("--leaky-slope", type=float, default=None, help="negative-side slope of the leaky ReLU (0.1)")

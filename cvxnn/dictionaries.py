@@ -45,8 +45,32 @@ class BreakpointDictionary1D:
         return self.activation(self.orientations[None, :] * (x - self.breakpoints[None, :]))
 
     def describe(self, j: int) -> str:
+        if self.activation.name in ("sign", "threshold"):
+            return f"{self.activation.name}(x - {self.breakpoints[j]:.6g})"
         side = "+" if self.orientations[j] > 0 else "-"
         return f"{self.activation.name}({side}(x - {self.breakpoints[j]:.6g}))"
+
+    def unit(self, j: int) -> dict:
+        return {"orientation": float(self.orientations[j]), "breakpoint": float(self.breakpoints[j])}
+
+    def dual_sup(self, lam, x, bias):
+        """Exact sup over all two-layer units (SPEC 2): see :func:`cvxnn.certify.dual_sup_two_layer_1d`."""
+        from .certify import dual_sup_two_layer_1d
+
+        return dual_sup_two_layer_1d(lam, x, self.activation, bias)
+
+    @property
+    def oracle(self) -> str:
+        if self.activation.name in ("sign", "threshold"):
+            return "breakpoints at data points and gap midpoints, both orientations (exact for 1-D step units, SPEC 2)"
+        if self.orientations.size and np.all(self.breakpoints == 0):
+            return "both unit orientations (exact for bias-free 1-D two-layer nets)"
+        return "breakpoints at data points, both orientations (exact for 1-D two-layer nets, SPEC 2)"
+
+    def to_network(self, z, xi, y, beta, bias, architecture):
+        from .reconstruct import two_layer_1d_network
+
+        return two_layer_1d_network(z, xi, self, y, beta, bias, getattr(architecture, "sign_objective", "amplitude"))
 
 
 def unit_orientations(activation: Activation) -> tuple[float, ...]:

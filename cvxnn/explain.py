@@ -8,13 +8,6 @@ MAX_ROWS = 12
 TIGHT = 1e-6
 
 
-def _unit_label(dictionary, j) -> str:
-    c = dictionary.breakpoints[j]
-    s = "+" if dictionary.orientations[j] > 0 else "-"
-    name = dictionary.activation.name
-    return f"{name}({s}(x - {c:.6g}))" if name not in ("sign", "threshold") else f"{name}(x - {c:.6g})"
-
-
 def explain(trained) -> str:
     """Primal value, dual value, tight dual constraints and the units on them, and how the net was rebuilt."""
     prog, res, cert = trained.program, trained.result, trained.certificate
@@ -64,14 +57,14 @@ def explain(trained) -> str:
     add(f"4. Tight dual constraints (|A_j^T lambda| = {'1' if interp else 'beta'} to {TIGHT:g}): {tight.size} of {D.size} columns.")
     for j in tight[:MAX_ROWS]:
         mark = "active" if j in active else "tight, unused"
-        add(f"     {_unit_label(D, j):28s} A_j^T lambda / {'1' if interp else 'beta'} = {scores[j]:+.8f}   {mark}")
+        add(f"     {D.describe(j):28s} A_j^T lambda / {'1' if interp else 'beta'} = {scores[j]:+.8f}   {mark}")
     if tight.size > MAX_ROWS:
         add(f"     ... and {tight.size - MAX_ROWS} more")
     add("5. Why each active unit is there (complementary slackness: z_j != 0 only on a tight constraint,")
     add("   with sign(z_j) = sign(A_j^T lambda)):")
     for j in active[:MAX_ROWS]:
         ok = "yes" if abs(abs(scores[j]) - 1) < 1e-4 and np.sign(scores[j]) == np.sign(res.z[j]) else "NO"
-        add(f"     {_unit_label(D, j):28s} z_j = {res.z[j]:+.8g}   tight with matching sign: {ok}")
+        add(f"     {D.describe(j):28s} z_j = {res.z[j]:+.8g}   tight with matching sign: {ok}")
     if len(active) > MAX_ROWS:
         add(f"     ... and {len(active) - MAX_ROWS} more")
     add("6. How the network was rebuilt, one hidden unit per nonzero z_j:")

@@ -16,14 +16,23 @@ import cvxpy as cp
 import numpy as np
 
 from . import dictionaries
-from .architectures import TwoLayer
+from .architectures import Deep1D, TwoLayer
 from .errors import InvalidDataError, InvalidParameterError, SolverFailedError, UnsupportedCombinationError
 from .network import Network
-from .reconstruct import two_layer_1d_network
+from .reconstruct import caratheodory_prune
 from .solvers import SolverRun, get_solver
 from .validation import check_beta, check_choice, check_duplicates, check_xy
 
 MODES = ("training", "interpolation")
+
+
+def resolve_solver(solver: str, mode: str) -> str:
+    """'auto' -> Clarabel for training programs, HiGHS (simplex: exact vertex solutions) for interpolation LPs."""
+    if str(solver).lower() != "auto":
+        return solver
+    from .solvers import installed_solvers
+
+    return "highs" if mode == "interpolation" and "highs" in installed_solvers() else "clarabel"
 
 
 @dataclass
@@ -97,19 +106,19 @@ class DictionaryProgram:
         }
 
     def dual_sup(self, lam: np.ndarray):
-        """sup over ALL units of |lam^T sigma_theta(X)| and the maximising unit (SPEC 6.3)."""
-        from .certify import dual_sup_two_layer_1d
-
-        return dual_sup_two_layer_1d(lam, self.X[:, 0], self.dictionary.activation, self.bias)
+        """sup over ALL units of |lam^T sigma_theta(X)| and the maximising unit (SPEC 6.3), by the dictionary's
+        oracle."""
+        return self.dictionary.dual_sup(lam, self.X[:, 0], self.bias)
 
     def reconstruct(self, z, xi) -> Network:
-        return two_layer_1d_network(z, xi, self.dictionary, self.y, self.penalty_beta, self.bias,
-                                    self.architecture.sign_objective)
+        return self.dictionary.to_network(z, xi, self.y, self.penalty_beta, self.bias, self.architecture)
 
-    def solve(self, solver: str = "clarabel", accuracy: str = "high", time_limit: float | None = None,
-              warm_start: bool = False, **options) -> SolveResult:
-        """Solve with a registered solver; raises :class:`SolverFailedError` when no solution comes back."""
-        adapter = get_solver(solver)
+    def solve(self, solver: str = "auto", accuracy: str = "high", time_limit: float | None = None,
+              warm_start: bool = False, prune: bool = True, **options) -> SolveResult:
+        """Solve with a registered solver ('auto': Clarabel for training, HiGHS for the interpolation LP) and
+        rebuild the network; ``prune`` applies Caratheodory pruning (same fit, same l1 norm, at most n + 1 units).
+        Raises :class:`SolverFailedError` when no solution comes back."""
+        adapter = get_solver(resolve_solver(solver, self.mode))
         run = adapter.solve(self.problem, accuracy, time_limit=time_limit, warm_start=warm_start, **options)
         if not run.has_solution or self.z.value is None:
             raise SolverFailedError(
@@ -122,9 +131,15 @@ class DictionaryProgram:
         xi = float(self.xi.value) if self.xi is not None else 0.0
         dual_value = self.data_constraint.dual_value
         dual = None if dual_value is None else np.asarray(dual_value, dtype=np.float64).reshape(-1).copy()
+        return self._result(run, z, xi, dual, prune)
+
+    def _result(self, run, z, xi, dual, prune) -> SolveResult:
+        convex = self.convex_objective(z, xi)
+        l1 = float(np.sum(np.abs(z)))
+        if prune:
+            z, xi = caratheodory_prune(self.dictionary.matrix, z, xi, self.has_output_bias)
         net = self.reconstruct(z, xi)
-        return SolveResult(run, z, xi, dual, self.convex_objective(z, xi), float(np.sum(np.abs(z))), net,
-                           self.penalty_beta)
+        return SolveResult(run, z, xi, dual, convex, l1, net, self.penalty_beta)
 
 
 class LassoProgram(DictionaryProgram):
@@ -197,9 +212,10 @@ def build(X, y, architecture=None, beta=None, *, duplicates: str = "error", mode
             "or use mode='training'."
         )
     X, y = check_xy(X, y)
-    if not isinstance(architecture, TwoLayer):
+    if not isinstance(architecture, (TwoLayer, Deep1D)):
         raise UnsupportedCombinationError(
-            f"architecture {architecture!r} is not available in this version; use cvxnn.TwoLayer(...)."
+            f"architecture {architecture!r} is not available in this version; use cvxnn.TwoLayer(...) or "
+            "cvxnn.Deep1D(...)."
         )
     bias = architecture.resolve_bias(X.shape[1])
     check_duplicates(X, duplicates)
@@ -208,17 +224,23 @@ def build(X, y, architecture=None, beta=None, *, duplicates: str = "error", mode
             f"all {X.shape[0]} inputs are the same point x = {X[0, 0]:g}; at least two distinct inputs are needed "
             "to train on 1-D data."
         )
-    dictionary = dictionaries.two_layer_1d(X[:, 0], architecture.act, bias)
-    if architecture.activation in ("sign", "threshold"):
-        oracle = "breakpoints at data points and gap midpoints, both orientations (exact for 1-D step units, SPEC 2)"
-    elif bias == "free":
-        oracle = "breakpoints at data points, both orientations (exact for 1-D two-layer nets, SPEC 2)"
-    else:
-        oracle = "both unit orientations (exact for bias-free 1-D two-layer nets)"
+    dictionary = make_dictionary(X[:, 0], architecture, bias)
+    oracle = dictionary.oracle
     if mode == "interpolation":
         _check_interpolable(X, y)
         return InterpolationProgram(X, y, architecture, dictionary, bias, "global", oracle, duplicates)
     return LassoProgram(X, y, architecture, beta, dictionary, bias, "global", oracle, duplicates)
+
+
+def make_dictionary(x, architecture, bias):
+    """The exact finite dictionary of ``architecture`` on the 1-D points x (SPEC 2 and 3)."""
+    if isinstance(architecture, Deep1D) and architecture.depth >= 3:
+        from . import chains
+
+        if architecture.activation == "relu":
+            return chains.relu_ramp_dictionary(x, architecture.depth, architecture.ramps)
+        return chains.abs_chain_dictionary(x, architecture.depth, max_columns=architecture.max_columns)
+    return dictionaries.two_layer_1d(x, architecture.act, bias)
 
 
 def _check_interpolable(X, y) -> None:

@@ -25,7 +25,7 @@ def csv_path(tmp_path):
     return path
 
 
-@pytest.mark.parametrize("activation", ACTIVATIONS)
+@pytest.mark.parametrize("activation", ACTIVATIONS + ("sign", "threshold"))
 def test_solve_json_contract(csv_path, tmp_path, activation, capsys):
     out = tmp_path / "sub" / "out.json"
     code = main(["solve", "--data", str(csv_path), "--model", "two-layer", "--activation", activation, "--depth", "2",
@@ -46,10 +46,16 @@ def test_solve_json_contract(csv_path, tmp_path, activation, capsys):
         u = h @ np.array(layer["weight"]).reshape(len(layer["bias"]), -1).T + np.array(layer["bias"])
         name = layer["activation"]["name"]
         h = {"relu": np.maximum(u, 0), "leaky": np.maximum(u, layer["activation"].get("slope", 0) * u),
-             "abs": np.abs(u), "identity": u}[name]
-    pen = sum(np.sum(np.array(L["weight"]) ** 2) for L in d["network"]["layers"]) * 0.1 / 2
+             "abs": np.abs(u), "sign": np.sign(u), "threshold": (u >= 0).astype(float), "identity": u}[name]
+    # the penalty as the JSON states it: sum over terms of coef * beta * sum |W_layer|^power (entrywise)
+    penalty = d["network"]["penalty"]
+    pen = sum(t["coef"] * penalty["beta"] * np.sum(np.abs(np.array(d["network"]["layers"][t["layer"]]["weight"]))
+                                                    ** t["power"]) for t in penalty["terms"])
+    assert all(t["norm"] == "entry" and not t["include_bias"] for t in penalty["terms"])
     assert abs(0.5 * np.sum((h[:, 0] - y) ** 2) + pen - d["objective"]) < 1e-9
     assert d["n_active"] == len(d["network"]["layers"][0]["bias"])
+    if activation in ("sign", "threshold"):
+        assert d["sign_objective"] == "amplitude" and len(d["network"]["layers"]) == 3
 
 
 def test_not_certified_exit_1(csv_path, capsys):

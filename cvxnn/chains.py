@@ -1,0 +1,305 @@
+"""Deep narrow chains on 1-D data (SPEC 3): their Lasso dictionaries, exact dual oracles and reconstruction.
+
+A deep 1-D model is a sum of parallel scalar chains ``f(x) = sum_i alpha_i h_i(x) + xi``, each h_i built by
+``h <- sigma(w_l h + b_l)`` from h = x, with penalty ``(beta/L) sum_i (|alpha_i|^L + sum_l |w_{l,i}|^L)`` and free
+biases. AM-GM makes the cost of a unit beta |alpha prod w|, so training is a Lasso over the unit-scale chains.
+
+- ReLU, L >= 3 (SPEC 3.1): every scalar ReLU chain is a ramp ``s clip(x - a, 0, h)`` up to a constant, so the
+  n(n-1)/2 ramps ``clip(x - x_a, 0, x_b - x_a)``, a < b, are a complete dictionary for every L >= 3: depth beyond 3
+  adds nothing for this architecture. With F(c) = lambda^T (x - c)_+ (piecewise linear in c, kinks at the data), a
+  ramp scores F(a) - F(b), so the exact dual sup is max F - min F over the data points.
+- Absolute value (SPEC 3.2, 3.3): a unit is ``z g_a(x)``, ``g_a(x) = | ... || x - a1 | - a2 | ... - a_{L-1} |`` with
+  a_l >= 0 for l >= 2. For fixed data each g_a(x_i) is linear in a on the cells of the arrangement of the planes
+  ``a1 + e2 a2 + ... + e_k a_k = x_i`` (e in {+1,-1}, k = 1..L-1) and ``a_l = 0`` (l >= 2); cells are pointed and
+  along their recession directions g changes by constants only, which the free output bias absorbs. So the sup of
+  |lambda^T g_a| over all a is attained at a vertex: the vertices are the dictionary, and scanning them is an exact
+  oracle. At L = 3 the vertices are the reflection features ||x - x_j| - |x_k - x_j|| and the midpoint features
+  ||x - c| - r||, c = (x_k + x_l)/2, r = (x_l - x_k)/2.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from .activations import Activation
+from .errors import ProblemTooLargeError
+from .network import Layer, Network, Penalty, PenaltyTerm
+from .reconstruct import active_set
+
+CHUNK = 20_000  # columns evaluated at once by the chunked oracles
+
+
+def chain_penalty(beta: float, depth: int) -> Penalty:
+    """(beta/L) * sum of |w|^L over every weight of every layer (entrywise); biases unpenalised."""
+    return Penalty(float(beta), [PenaltyTerm(layer=i, coef=1.0 / depth, power=float(depth)) for i in range(depth)],
+                   f"(beta/{depth}) * sum of |weight|^{depth} over all layers; biases unpenalised")
+
+
+def _chain_network(weights, biases, alpha, xi, activation, depth, beta, meta) -> Network:
+    """Parallel chains as a layered net: first layer (m, 1), hidden layers diagonal (m, m), output (1, m)."""
+    layers = [Layer(weights[0].reshape(-1, 1), biases[0], activation)]
+    for w, b in zip(weights[1:], biases[1:]):
+        layers.append(Layer(np.diag(w), b, activation))
+    layers.append(Layer(alpha.reshape(1, -1), [float(xi)], Activation("identity")))
+    return Network(layers, chain_penalty(beta, depth), meta)
+
+
+def dedupe_columns(A: np.ndarray, scale: float) -> np.ndarray:
+    """Indices of the first occurrence of each distinct column (equality after rounding at 1e-9 * scale), and of
+    no all-zero column."""
+    if A.shape[1] == 0:
+        return np.zeros(0, dtype=int)
+    key = np.round(A / max(scale, 1e-300), 9)
+    _, idx = np.unique(key, axis=1, return_index=True)
+    idx = np.sort(idx)
+    return idx[np.any(key[:, idx] != 0, axis=0)]
+
+
+# ------------------------------------------------------------------------------------------------ ReLU ramps
+@dataclass
+class RampDictionary1D:
+    """Columns ``clip(x - start_j, 0, end_j - start_j)`` (ReLU chains of depth >= 3)."""
+
+    x: np.ndarray
+    starts: np.ndarray
+    ends: np.ndarray
+    depth: int
+    family: str = "data"  # 'data' (n(n-1)/2 ramps) or 'data+reflections' (redundant, larger)
+
+    activation = Activation("relu")
+
+    def __post_init__(self):
+        self.matrix = self.features(self.x)
+
+    @property
+    def size(self) -> int:
+        return int(self.starts.size)
+
+    def features(self, x) -> np.ndarray:
+        x = np.asarray(x, dtype=np.float64).reshape(-1, 1)
+        return np.clip(x - self.starts[None, :], 0.0, (self.ends - self.starts)[None, :])
+
+    def describe(self, j: int) -> str:
+        return f"ramp({self.starts[j]:.6g}, {self.ends[j]:.6g})"
+
+    def unit(self, j: int) -> dict:
+        return {"ramp": [float(self.starts[j]), float(self.ends[j])]}
+
+    oracle = "ramp oracle max F - min F at data breakpoints (every ReLU chain of depth >= 3 is a ramp; exact, SPEC 3.1)"
+
+    def dual_sup(self, lam, x, bias):
+        """Exact sup over ALL ReLU chains of depth >= 3: max_{a<b} |F(a) - F(b)| with F(c) = lam^T (x - c)_+."""
+        lam = np.asarray(lam, dtype=np.float64)
+        c = np.unique(np.asarray(x, dtype=np.float64))
+        F = np.maximum(np.asarray(x, dtype=np.float64)[:, None] - c[None, :], 0.0).T @ lam
+        i, k = int(np.argmax(F)), int(np.argmin(F))
+        a, b = sorted((c[i], c[k]))
+        return float(F[i] - F[k]), {"ramp": [float(a), float(b)]}
+
+    def to_network(self, z, xi, y, beta, bias, architecture) -> Network:
+        """Ramp(a, b) as a chain: s = (-1, -1, +1, ...), a1 = b, a2 = b - a, a_l = 0 after; gamma = |z|^(1/L):
+        w_l = s_l gamma, b_l = -s_l a_l gamma^l, alpha = sign(z) gamma (SPEC 3.1)."""
+        L = self.depth
+        idx = active_set(z, xi, self.matrix, y, beta)
+        g = np.abs(z[idx]) ** (1.0 / L)
+        a_start, a_end = self.starts[idx], self.ends[idx]
+        params = [a_end, a_end - a_start] + [np.zeros(idx.size)] * (L - 3)
+        signs = [-1.0, -1.0] + [1.0] * (L - 3)
+        weights = [s * g for s in signs]
+        biases = [-s * a * g ** (lvl + 1) for lvl, (s, a) in enumerate(zip(signs, params))]
+        meta = {"model": "deep-1d", "activation": {"name": "relu"}, "depth": L, "bias_convention": "free",
+                "dictionary_columns": [int(j) for j in idx], "units": [self.unit(int(j)) for j in idx]}
+        return _chain_network(weights, biases, np.sign(z[idx]) * g, xi, Activation("relu"), L, beta, meta)
+
+
+def relu_ramp_dictionary(x, depth: int, family: str = "data") -> RampDictionary1D:
+    """All ramps between distinct data points (a < b); with family 'data+reflections' the endpoints also range over
+    the reflections R(x_k, x_j) = 2 x_j - x_k inside the data range (valid but redundant columns)."""
+    u = np.unique(np.asarray(x, dtype=np.float64))
+    ends = u
+    if family == "data+reflections":
+        refl = (2 * u[None, :] - u[:, None]).ravel()
+        refl = refl[(refl > u[0]) & (refl < u[-1])]
+        ends = np.unique(np.concatenate([u, refl]))
+    a, b = np.triu_indices(ends.size, k=1)
+    starts, stops = ends[a], ends[b]
+    d = RampDictionary1D(np.asarray(x, dtype=np.float64), starts, stops, depth, family)
+    keep = dedupe_columns(d.matrix, float(np.ptp(u)) or 1.0)
+    return RampDictionary1D(d.x, starts[keep], stops[keep], depth, family)
+
+
+# ------------------------------------------------------------------------------------------- abs chains
+def abs_chain_features(x, params: np.ndarray) -> np.ndarray:
+    """g_a(x) = | ... || x - a1 | - a2 | ... - a_{L-1} | for each row a of params; returns (len(x), m)."""
+    x = np.asarray(x, dtype=np.float64).reshape(-1, 1)
+    h = np.abs(x - params[None, :, 0])
+    for level in range(1, params.shape[1]):
+        h = np.abs(h - params[None, :, level])
+    return h
+
+
+def _plane_normals(depth: int) -> tuple[np.ndarray, np.ndarray]:
+    """Normals of the parameter-arrangement planes and whether their right-hand side is a data point (else 0)."""
+    k = depth - 1
+    normals, data_rhs = [], []
+    for level in range(1, k + 1):
+        for e in itertools.product((1.0, -1.0), repeat=level - 1):
+            v = np.zeros(k)
+            v[0] = 1.0
+            v[1:level] = e
+            normals.append(v)
+            data_rhs.append(True)
+    for level in range(1, k):
+        v = np.zeros(k)
+        v[level] = 1.0
+        normals.append(v)
+        data_rhs.append(False)
+    return np.array(normals), np.array(data_rhs)
+
+
+def abs_chain_work(n: int, depth: int) -> int:
+    """Number of linear systems the vertex enumeration solves (its cost), known before building."""
+    normals, data_rhs = _plane_normals(depth)
+    k = depth - 1
+    total = 0
+    for S in itertools.combinations(range(len(normals)), k):
+        if abs(np.linalg.det(normals[list(S)])) > 1e-9:
+            total += n ** int(data_rhs[list(S)].sum())
+    return total
+
+
+def abs_chain_vertices(x, depth: int, max_work: int = 50_000_000) -> np.ndarray:
+    """Vertices (rows a = (a1, ..., a_{L-1}), a_l >= 0 for l >= 2) of the parameter arrangement of SPEC 3.3."""
+    u = np.unique(np.asarray(x, dtype=np.float64))
+    n, k = u.size, depth - 1
+    work = abs_chain_work(n, depth)
+    if work > max_work:
+        raise ProblemTooLargeError(
+            f"the depth-{depth} absolute-value dictionary on {n} points needs {work:,} vertex solves (budget "
+            f"{max_work:,}); its size grows like n^{depth - 1}. Use fewer points, a smaller depth, or raise the "
+            "budget with max_columns / max_work."
+        )
+    normals, data_rhs = _plane_normals(depth)
+    scale = float(np.ptp(u)) or 1.0
+    out = []
+    for S in itertools.combinations(range(len(normals)), k):
+        S = list(S)
+        N = normals[S]
+        if abs(np.linalg.det(N)) <= 1e-9:
+            continue
+        Ninv = np.linalg.inv(N)
+        data_pos = [i for i, flag in enumerate(data_rhs[S]) if flag]
+        grids = np.meshgrid(*([u] * len(data_pos)), indexing="ij") if data_pos else []
+        rhs = np.zeros((int(np.prod([n] * len(data_pos))) if data_pos else 1, k))
+        for pos, g in zip(data_pos, grids):
+            rhs[:, pos] = g.ravel()
+        V = rhs @ Ninv.T
+        V = V[np.all(V[:, 1:] >= -1e-12 * scale, axis=1)]
+        V[:, 1:] = np.maximum(V[:, 1:], 0.0)
+        out.append(V)
+    V = np.concatenate(out) if out else np.zeros((0, k))
+    _, idx = np.unique(np.round(V / scale, 10), axis=0, return_index=True)
+    return V[np.sort(idx)]
+
+
+@dataclass
+class AbsChainDictionary1D:
+    """Columns g_a(x) at the vertices a of the parameter arrangement (depth L absolute-value chains)."""
+
+    x: np.ndarray
+    params: np.ndarray  # (m, L-1)
+    depth: int
+    materialize: bool = True
+
+    activation = Activation("abs")
+    oracle_name = "vertices of the chain-parameter arrangement (exact vertex oracle, SPEC 3.3)"
+
+    def __post_init__(self):
+        self.matrix = abs_chain_features(self.x, self.params) if self.materialize else None
+
+    @property
+    def oracle(self) -> str:
+        return self.oracle_name
+
+    @property
+    def size(self) -> int:
+        return int(self.params.shape[0])
+
+    def features(self, x) -> np.ndarray:
+        return abs_chain_features(x, self.params)
+
+    def columns(self, idx) -> np.ndarray:
+        return abs_chain_features(self.x, self.params[np.asarray(idx, dtype=int)])
+
+    def describe(self, j: int) -> str:
+        inner = "x"
+        for level, a in enumerate(self.params[j]):
+            inner = f"|{inner} - {a:.6g}|"
+        return inner
+
+    def unit(self, j: int) -> dict:
+        return {"a": [float(v) for v in self.params[j]]}
+
+    def scores(self, lam) -> np.ndarray:
+        """lam^T g_a for every vertex, in chunks (no full matrix needed)."""
+        if self.matrix is not None:
+            return self.matrix.T @ lam
+        return np.concatenate([abs_chain_features(self.x, self.params[s:s + CHUNK]).T @ lam
+                               for s in range(0, self.size, CHUNK)])
+
+    def dual_sup(self, lam, x, bias):
+        """Exact sup over ALL chains of this depth: the max over the arrangement's vertices."""
+        sc = np.abs(self.scores(np.asarray(lam, dtype=np.float64)))
+        j = int(np.argmax(sc)) if sc.size else 0
+        return (float(sc[j]) if sc.size else 0.0), (self.unit(j) if sc.size else {})
+
+    def subset(self, idx) -> "AbsChainDictionary1D":
+        return AbsChainDictionary1D(self.x, self.params[np.asarray(idx, dtype=int)], self.depth)
+
+    def to_network(self, z, xi, y, beta, bias, architecture) -> Network:
+        """t = |z|^(1/L): w_l = t, b_1 = -a1 t, b_l = -a_l t^l, alpha = sign(z) t (SPEC 3.3), so the chain computes
+        t^L g_a(x) and costs (beta/L) * L * t^L = beta |z|."""
+        L = self.depth
+        idx = active_set(z, xi, self.matrix, y, beta)
+        t = np.abs(z[idx]) ** (1.0 / L)
+        P = self.params[idx]
+        weights = [t] * (L - 1)
+        biases = [-P[:, lvl] * t ** (lvl + 1) for lvl in range(L - 1)]
+        meta = {"model": "deep-1d", "activation": {"name": "abs"}, "depth": L, "bias_convention": "free",
+                "dictionary_columns": [int(j) for j in idx], "units": [self.unit(int(j)) for j in idx]}
+        return _chain_network(weights, biases, np.sign(z[idx]) * t, xi, Activation("abs"), L, beta, meta)
+
+
+def abs_chain_dictionary(x, depth: int, *, max_columns: int = 2_000_000, materialize_limit: int = 100_000,
+                         families: str = "all") -> AbsChainDictionary1D:
+    """The exact depth-L absolute-value dictionary: vertex enumeration, then deduplication of equal columns.
+    ``families='reflection'`` (depth 3 only) keeps the reflection family alone: NOT exact, for demonstrations."""
+    x = np.asarray(x, dtype=np.float64).reshape(-1)
+    V = abs_chain_vertices(x, depth, max_work=max(50_000_000, 25 * max_columns))
+    if families == "reflection":
+        u = np.unique(x)
+        at_data = np.min(np.abs(V[:, :1] - u[None, :]), axis=1) <= 1e-12 * (np.ptp(u) or 1.0)
+        V = V[at_data]
+    scale = float(np.ptp(x)) or 1.0
+    if V.shape[0] <= materialize_limit:
+        A = abs_chain_features(x, V)
+        keep = dedupe_columns(A, scale)
+        return AbsChainDictionary1D(x, V[keep], depth)
+    if V.shape[0] > max_columns:
+        raise ProblemTooLargeError(
+            f"the depth-{depth} absolute-value dictionary on {np.unique(x).size} points has {V.shape[0]:,} vertex "
+            f"columns, above the budget max_columns = {max_columns:,}. Use fewer points or a smaller depth, or "
+            "raise max_columns."
+        )
+    return AbsChainDictionary1D(x, V, depth, materialize=False)
+
+
+def estimated_columns(n: int, depth: int, activation: str) -> int:
+    """A quick size estimate, before anything is built (upper bound for ReLU; work count for abs)."""
+    if activation == "relu":
+        return n * (n - 1) // 2
+    return abs_chain_work(n, depth) if depth > 2 else n
