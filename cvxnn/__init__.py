@@ -9,6 +9,7 @@ from .errors import (CvxnnError, InvalidDataError, InvalidParameterError, Proble
 from .network import Layer, Network, Penalty, PenaltyTerm
 from .program import LassoProgram, SolveResult, build
 from .solvers import ACCURACIES, get_solver, installed_solvers
+from .symmetry import symmetries
 
 __version__ = "0.1.0"
 
@@ -16,5 +17,5 @@ __all__ = [
     "Activation", "Trained", "train", "TwoLayer", "Deep1D", "Certificate", "certify", "certify_point", "CvxnnError",
     "InvalidDataError", "InvalidParameterError", "ProblemFileError", "ProblemTooLargeError", "SolverFailedError",
     "SolverNotInstalledError", "UnknownSolverError", "UnsupportedCombinationError", "Layer", "Network", "Penalty",
-    "PenaltyTerm", "LassoProgram", "SolveResult", "build", "ACCURACIES", "get_solver", "installed_solvers",
+    "PenaltyTerm", "LassoProgram", "SolveResult", "build", "ACCURACIES", "get_solver", "installed_solvers", "symmetries",
 ]

@@ -58,7 +58,14 @@ class Trained:
             "iterations": run.iterations,
             "n_active": res.network.width,
             "network": res.network.to_dict(),
+            "symmetry": self.symmetry(),
         }
+
+    def symmetry(self) -> dict:
+        """Breakpoints, mirror centres and symmetry windows of the fit (SPEC 7); see :mod:`cvxnn.symmetry`."""
+        from .symmetry import symmetries
+
+        return symmetries(self)
 
     def explain(self) -> str:
         """A short lesson in duality for this instance (see :mod:`cvxnn.explain`)."""

@@ -185,6 +185,15 @@ def _unpack(words: np.ndarray, n: int) -> np.ndarray:
     return np.unpackbits(b, axis=1, count=n).astype(bool)
 
 
+def _mix(x: np.ndarray) -> np.ndarray:
+    """The splitmix64 finaliser (a bijection of uint64 that spreads every input bit over the output)."""
+    x = x ^ (x >> np.uint64(30))
+    x = x * np.uint64(0xBF58476D1CE4E5B9)
+    x = x ^ (x >> np.uint64(27))
+    x = x * np.uint64(0x94D049BB133111EB)
+    return x ^ (x >> np.uint64(31))
+
+
 def _unique_words(W: np.ndarray, *, lexicographic: bool = True) -> np.ndarray:
     """Unique rows of a (N, k) uint64 array; sorted lexicographically unless ``lexicographic=False``."""
     if W.shape[0] == 0:
@@ -194,14 +203,14 @@ def _unique_words(W: np.ndarray, *, lexicographic: bool = True) -> np.ndarray:
     elif lexicographic:
         Ws = W[np.lexsort(W.T[::-1])]
     else:  # sort by a 64-bit hash of the row (much faster than lexsort); equal hashes must be equal rows
-        h = W[:, 0].copy()
+        h = _mix(W[:, 0])
         for c in range(1, W.shape[1]):
-            h = h * np.uint64(0x9E3779B97F4A7C15) ^ W[:, c]
+            h = _mix(h ^ W[:, c])
         order = np.argsort(h)
         Ws, hs = W[order], h[order]
         same_h = hs[1:] == hs[:-1]
         same_w = (Ws[1:] == Ws[:-1]).all(axis=1)
-        if not np.array_equal(same_h, same_w) and (same_h & ~same_w).any():
+        if (same_h & ~same_w).any():
             return _unique_words(W, lexicographic=True)  # a hash collision (practically never)
         keep = np.ones(Ws.shape[0], dtype=bool)
         keep[1:] = ~same_w
@@ -343,20 +352,23 @@ def _rays(P: np.ndarray, rows: np.ndarray, progress: bool) -> np.ndarray:
 
 def _merge(P: np.ndarray):
     """Merge unit rows that define the same hyperplane: H (h, r) and for each row its hyperplane and sign."""
-    reps: list[np.ndarray] = []
-    which = np.empty(P.shape[0], dtype=np.intp)
-    sign = np.empty(P.shape[0])
-    for i, u in enumerate(P):
-        for q, v in enumerate(reps):
-            if np.linalg.norm(u - v) < MERGE_TOL:
-                which[i], sign[i] = q, 1.0
-                break
-            if np.linalg.norm(u + v) < MERGE_TOL:
-                which[i], sign[i] = q, -1.0
-                break
-        else:
-            which[i], sign[i] = len(reps), 1.0
-            reps.append(u)
+    m = P.shape[0]
+    which = np.full(m, -1, dtype=np.intp)
+    sign = np.ones(m)
+    reps = []
+    close = np.abs(P @ P.T) > 0.5  # candidates only; the merge itself compares coordinates
+    for i in range(m):
+        if which[i] >= 0:
+            continue
+        which[i] = len(reps)
+        reps.append(P[i])
+        js = np.flatnonzero(close[i, i + 1:]) + i + 1
+        js = js[which[js] < 0]
+        if js.size:
+            same = np.linalg.norm(P[js] - P[i], axis=1) < MERGE_TOL
+            opposite = np.linalg.norm(P[js] + P[i], axis=1) < MERGE_TOL
+            which[js[same | opposite]] = which[i]
+            sign[js[opposite & ~same]] = -1.0
     return np.array(reps).reshape(len(reps), P.shape[1]), which, sign
 
 

@@ -10,12 +10,10 @@ import json
 import sys
 from pathlib import Path
 
-from .errors import CvxnnError, InvalidParameterError, SolverFailedError, SolverNotInstalledError, UnsupportedCombinationError
-from .validation import check_choice
+from .errors import CvxnnError, InvalidParameterError, SolverFailedError, SolverNotInstalledError
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT, EXIT_NO_SOLVER = 0, 1, 2, 3
 
-MODELS = ("two-layer",)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -28,11 +26,20 @@ class _Parser(argparse.ArgumentParser):
 
 def _add_solve(sub):
     p = sub.add_parser("solve", help="train a network to global optimality and certify it")
+    _add_problem_arguments(p)
+    p.add_argument("--explain", action="store_true", help="print a short lesson in duality for this instance")
+    p.add_argument("--json", dest="json_out", default=None, metavar="OUT.json", help="write the result as JSON")
+    p.add_argument("--save", default=None, metavar="NET.npz", help="save the network (npz weights + json)")
+
+
+def _add_problem_arguments(p):
     p.add_argument("problem", nargs="?", default=None, help="a problem file (problems/NAME.toml); flags override it")
     p.add_argument("--data", default=None, help="CSV with a header row; the LAST column is the target")
-    p.add_argument("--model", default=None, help="model family (default two-layer)")
+    p.add_argument("--model", default=None, help="two-layer (default) | deep-1d")
     p.add_argument("--activation", default=None, help="relu | leaky | abs | sign | threshold (default relu)")
-    p.add_argument("--depth", type=int, default=None, help="number of layers (2 for two-layer)")
+    p.add_argument("--depth", type=int, default=None, help="layers of weights: 2 for two-layer, >= 2 for deep-1d")
+    p.add_argument("--ramps", default=None,
+                   help="deep-1d relu: data (n(n-1)/2 ramps, default) | data+reflections (redundant, larger)")
     p.add_argument("--beta", type=float, default=None, help="weight-decay strength, > 0 (training mode)")
     p.add_argument("--interpolate", action="store_true",
                    help="minimum-norm interpolation (the beta -> 0 limit) instead of training; takes no --beta")
@@ -45,9 +52,12 @@ def _add_solve(sub):
                    help="sign/threshold nets: amplitude (default) | l1-outer")
     p.add_argument("--duplicates", default=None, help="error | merge: how to treat repeated input points")
     p.add_argument("--time-limit", type=float, default=None, help="solver time limit in seconds")
-    p.add_argument("--explain", action="store_true", help="print a short lesson in duality for this instance")
-    p.add_argument("--json", dest="json_out", default=None, metavar="OUT.json", help="write the result as JSON")
-    p.add_argument("--save", default=None, metavar="NET.npz", help="save the network (npz weights + json)")
+
+
+def _add_plot(sub):
+    p = sub.add_parser("plot", help="solve a 1-D problem and draw the fit, its breakpoints and mirror axes")
+    _add_problem_arguments(p)
+    p.add_argument("--out", required=True, help="image file to write (png, pdf or svg)")
 
 
 def _add_bench(sub):
@@ -65,6 +75,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", parser_class=_Parser)
     _add_solve(sub)
     _add_bench(sub)
+    _add_plot(sub)
     sub.add_parser("solvers", help="list the solver adapters, installed or not")
     return parser
 
@@ -87,7 +98,7 @@ def _problem_from_args(args):
         raise InvalidParameterError("cvxnn solve needs a problem file (cvxnn solve problems/NAME.toml) or --data FILE.csv.")
     for attr, flag in (("model", "model"), ("activation", "activation"), ("depth", "depth"), ("bias", "bias"),
                        ("leaky_slope", "leaky_slope"), ("sign_objective", "sign_objective"),
-                       ("duplicates", "duplicates")):
+                       ("duplicates", "duplicates"), ("ramps", "ramps")):
         value = getattr(args, flag)
         if value is not None:
             setattr(prob, attr, value)
@@ -103,18 +114,31 @@ def _problem_from_args(args):
         raise InvalidParameterError(
             "no beta given: pass --beta B (B > 0) for training, or --interpolate for minimum-norm interpolation."
         )
-    model = check_choice(prob.model, MODELS, "model")
-    if model == "two-layer" and prob.depth != 2:
-        raise UnsupportedCombinationError(f"--model two-layer needs --depth 2; received --depth {prob.depth}.")
+    prob.architecture()  # validates model, depth and activation now: bad input exits 2 before any solve
     return prob
 
 
-def cmd_solve(args) -> int:
-    from .api import to_jsonable, train
+def _train_from_args(args):
+    from .api import train
 
     prob = _problem_from_args(args)
-    trained = train(prob.X, prob.y, prob.architecture(), prob.beta, solver=args.solver, accuracy=args.accuracy,
-                    duplicates=prob.duplicates, time_limit=args.time_limit, mode=prob.mode)
+    return train(prob.X, prob.y, prob.architecture(), prob.beta, solver=args.solver, accuracy=args.accuracy,
+                 duplicates=prob.duplicates, time_limit=args.time_limit, mode=prob.mode)
+
+
+def cmd_plot(args) -> int:
+    from .plotting import plot_fit
+
+    trained = _train_from_args(args)
+    print(trained.summary())
+    print(f"figure written to {plot_fit(trained, args.out)}")
+    return EXIT_OK if trained.certificate.certified else EXIT_FAILED
+
+
+def cmd_solve(args) -> int:
+    from .api import to_jsonable
+
+    trained = _train_from_args(args)
     print(trained.summary())
     if args.explain:
         print()
@@ -211,7 +235,7 @@ def main(argv=None) -> int:
     if args.command is None:
         parser.print_help()
         return EXIT_BAD_INPUT
-    handler = {"solve": cmd_solve, "bench": cmd_bench, "solvers": cmd_solvers}[args.command]
+    handler = {"solve": cmd_solve, "bench": cmd_bench, "plot": cmd_plot, "solvers": cmd_solvers}[args.command]
     try:
         return handler(args)
     except SolverNotInstalledError as exc:

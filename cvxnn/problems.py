@@ -4,7 +4,7 @@ settings and beta. The format is documented in problems/README.md.
 ```toml
 name = "opt-relu"
 description = "published toy set 'opt'"
-model = "two-layer"          # the only model in this version
+model = "two-layer"          # two-layer | deep-1d
 activation = "relu"          # relu | leaky | abs | sign | threshold
 depth = 2
 bias = "free"                # free | none
@@ -24,12 +24,14 @@ from pathlib import Path
 
 import numpy as np
 
-from .architectures import TwoLayer
+from .architectures import Deep1D, TwoLayer
+
+MODELS = ("two-layer", "deep-1d")
 from .errors import CvxnnError, ProblemFileError
 from .validation import closest
 
 TOP_KEYS = {"name", "description", "model", "activation", "depth", "bias", "beta", "mode", "leaky_slope",
-            "sign_objective", "duplicates", "data"}
+            "sign_objective", "ramps", "duplicates", "data"}
 DATA_KEYS = {"x", "y", "csv", "generator", "n", "seed", "noise"}
 GENERATORS = ("noisy_sine",)
 
@@ -49,12 +51,25 @@ class Problem:
     mode: str = "training"
     leaky_slope: float = 0.1
     sign_objective: str = "amplitude"
+    ramps: str = "data"
     duplicates: str = "error"
     description: str = ""
     source: str = "builtin"
     extra: dict = field(default_factory=dict)
 
-    def architecture(self) -> TwoLayer:
+    def architecture(self):
+        """The architecture object for ``model`` ('two-layer' or 'deep-1d')."""
+        from .validation import check_choice
+
+        model = check_choice(self.model, MODELS, "model")
+        if model == "deep-1d":
+            return Deep1D(self.depth, self.activation, bias=self.bias, ramps=self.ramps)
+        if self.depth != 2:
+            from .errors import UnsupportedCombinationError
+
+            raise UnsupportedCombinationError(
+                f"model 'two-layer' needs depth 2; received depth {self.depth}. Use model 'deep-1d' for deeper nets."
+            )
         return TwoLayer(self.activation, bias=self.bias, leaky_slope=self.leaky_slope,
                         sign_objective=self.sign_objective)
 
@@ -158,6 +173,7 @@ def load_problem(path) -> Problem:
         mode=mode,
         leaky_slope=_get(doc, "leaky_slope", float, path, 0.1),
         sign_objective=_get(doc, "sign_objective", str, path, "amplitude"),
+        ramps=_get(doc, "ramps", str, path, "data"),
         duplicates=_get(doc, "duplicates", str, path, "error"),
         description=_get(doc, "description", str, path, ""),
         source=str(path),

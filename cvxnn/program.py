@@ -228,8 +228,25 @@ def build(X, y, architecture=None, beta=None, *, duplicates: str = "error", mode
     oracle = dictionary.oracle
     if mode == "interpolation":
         _check_interpolable(X, y)
+    use_colgen = getattr(architecture, "column_generation", None)
+    if dictionary.matrix is None or use_colgen or (use_colgen is None and dictionary.size > _colgen_threshold()):
+        from .colgen import ColumnGenerationProgram
+
+        if not hasattr(dictionary, "subset"):
+            raise UnsupportedCombinationError(
+                f"column generation is not available for the {architecture.describe()} dictionary; "
+                "pass column_generation=False."
+            )
+        return ColumnGenerationProgram(X, y, architecture, beta, dictionary, bias, "global", oracle, mode, duplicates)
+    if mode == "interpolation":
         return InterpolationProgram(X, y, architecture, dictionary, bias, "global", oracle, duplicates)
     return LassoProgram(X, y, architecture, beta, dictionary, bias, "global", oracle, duplicates)
+
+
+def _colgen_threshold() -> int:
+    from .colgen import COLUMN_GENERATION_THRESHOLD
+
+    return COLUMN_GENERATION_THRESHOLD
 
 
 def make_dictionary(x, architecture, bias):

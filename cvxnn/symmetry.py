@@ -1,0 +1,160 @@
+"""Symmetry structure of 1-D fits (SPEC 7): breakpoints of the active features and where they come from, mirror
+centres level by level, and the symmetry windows of the fitted function.
+
+Breakpoint kinds (checked in this order, to a tolerance of 1e-9 times the data range):
+``data`` (a training point x_j), ``reflection`` (R(x_k, x_j) = 2 x_j - x_k), ``midpoint`` ((x_k + x_l) / 2),
+``reflection_of_reflection`` (R(R(x_k, x_m), x_j) = 2 x_j - 2 x_m + x_k, or a midpoint reflected about a training
+point, 2 x_j - (x_k + x_l) / 2), else ``other``. ``from`` lists the indices of the training points involved, in the
+order of the formula.
+"""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+
+KIND_TOL = 1e-9
+WINDOW_TOL = 1e-6
+
+
+def classify_point(v: float, x: np.ndarray, tol: float | None = None) -> dict:
+    """Name a breakpoint by the simplest construction from training points that produces it."""
+    x = np.asarray(x, dtype=np.float64).reshape(-1)
+    n = x.size
+    tol = KIND_TOL * (float(np.ptp(x)) or 1.0) if tol is None else tol
+    hit = np.flatnonzero(np.abs(x - v) <= tol)
+    if hit.size:
+        return {"x": float(v), "kind": "data", "from": [int(hit[0])]}
+    R = 2 * x[None, :] - x[:, None]  # R[k, j] = 2 x_j - x_k
+    k, j = np.nonzero(np.abs(R - v) <= tol)
+    if k.size:
+        return {"x": float(v), "kind": "reflection", "from": [int(k[0]), int(j[0])]}
+    M = 0.5 * (x[:, None] + x[None, :])
+    k, l = np.nonzero((np.abs(M - v) <= tol) & (np.arange(n)[:, None] < np.arange(n)[None, :]))
+    if k.size:
+        return {"x": float(v), "kind": "midpoint", "from": [int(k[0]), int(l[0])]}
+    for a, b in itertools.product(range(n), repeat=2):  # O(n^3) vectorised over the third index
+        rr = 2 * x - 2 * x[b] + x[a]  # R(R(x_a, x_b), x_j) for all j
+        hit = np.flatnonzero(np.abs(rr - v) <= tol)
+        if hit.size and a != b:
+            return {"x": float(v), "kind": "reflection_of_reflection", "from": [a, b, int(hit[0])]}
+    for a, b in itertools.combinations(range(n), 2):
+        rm = 2 * x - 0.5 * (x[a] + x[b])  # a midpoint reflected about x_j
+        hit = np.flatnonzero(np.abs(rm - v) <= tol)
+        if hit.size:
+            return {"x": float(v), "kind": "reflection_of_reflection", "from": [a, b, int(hit[0])]}
+    return {"x": float(v), "kind": "other", "from": []}
+
+
+def chain_centres(a) -> list[tuple[float, int]]:
+    """Mirror centres of g_a(x) = |...||x - a1| - a2| ... - a_{L-1}|, with their level: a1 (level 1),
+    a1 +- a2 (level 2), a1 +- (a2 +- a3) (level 3), ... (only the real ones: each inner radius must be >= 0)."""
+    out = [(float(a[0]), 1)]
+    radii = [0.0]
+    for level, ak in enumerate(a[1:], start=2):
+        new = []
+        for r in radii:
+            for e in (1.0, -1.0):
+                rr = r + e * ak if level > 2 else ak
+                if rr >= 0 and rr not in new:
+                    new.append(rr)
+        radii = new if level > 2 else [float(ak)]
+        if level == 2:
+            radii = [float(ak)]
+        for r in radii:
+            for e in (1.0, -1.0):
+                c = float(a[0] + e * r)
+                if (c, level) not in out:
+                    out.append((c, level))
+    return out
+
+
+def _kinks(f, candidates, scale) -> list[float]:
+    """The candidates at which the piecewise-linear function f actually changes slope."""
+    out = []
+    h = 1e-6 * scale
+    for c in sorted(set(round(float(v), 12) for v in candidates)):
+        left = (f(np.array([c])) - f(np.array([c - h]))) / h
+        right = (f(np.array([c + h])) - f(np.array([c]))) / h
+        if abs(right[0] - left[0]) > 1e-6:
+            out.append(c)
+    return out
+
+
+def feature_breakpoints(dictionary, j: int) -> tuple[list[float], list[tuple[float, int]]]:
+    """(breakpoints, centres with levels) of dictionary column j."""
+    name = type(dictionary).__name__
+    if name == "AbsChainDictionary1D":
+        a = dictionary.params[j]
+        centres = chain_centres(a)
+        scale = float(np.ptp(dictionary.x)) or 1.0
+        bps = _kinks(lambda t: _single(dictionary, j, t), [c for c, _ in centres], scale)
+        return bps, centres
+    if name == "RampDictionary1D":
+        return [float(dictionary.starts[j]), float(dictionary.ends[j])], []
+    c = float(dictionary.breakpoints[j])
+    centres = [(c, 1)] if dictionary.activation.name == "abs" else []
+    return [c], centres
+
+
+def _single(dictionary, j, t):
+    from .chains import abs_chain_features
+
+    return abs_chain_features(t, dictionary.params[j:j + 1])[:, 0]
+
+
+def asymmetry(f, c: float, h: float, fmax: float, samples: int = 401) -> float:
+    """asym(c, h) = max_{t in [0, h]} |f(c + t) - f(c - t)| / (max|f| + eps) (SPEC 7)."""
+    t = np.linspace(0.0, h, samples)
+    return float(np.max(np.abs(f(c + t) - f(c - t))) / (fmax + 1e-12))
+
+
+def symmetry_window(f, c: float, span: float, fmax: float, tol: float = WINDOW_TOL, steps: int = 200) -> float:
+    """The largest h (on a grid of ``steps`` up to ``span``) with asym(c, h) <= tol."""
+    best = 0.0
+    for h in np.linspace(span / steps, span, steps):
+        if asymmetry(f, c, h, fmax) <= tol:
+            best = float(h)
+        else:
+            break
+    return best
+
+
+def symmetries(trained) -> dict:
+    """The ``symmetry`` section: ``features`` (one per active unit) and ``windows`` of the fitted function."""
+    prog, res = trained.program, trained.result
+    dictionary = prog.dictionary
+    x = prog.X[:, 0]
+    cols = res.network.meta.get("dictionary_columns", [])
+    # map network units back to their coefficients
+    z = res.z
+    features, centres = [], {}
+    for j in cols:
+        bps, cs = feature_breakpoints(dictionary, j)
+        features.append({
+            "unit": dictionary.describe(j),
+            "coefficient": float(z[j]),
+            "centres": [{"x": c, "level": lvl} for c, lvl in cs],
+            "breakpoints": [classify_point(b, x) for b in bps],
+        })
+        for c, lvl in cs:
+            key = round(c, 12)
+            centres[key] = min(lvl, centres.get(key, lvl))
+    net = res.network
+    f = lambda t: net.predict(np.asarray(t, dtype=np.float64).reshape(-1, 1))  # noqa: E731
+    lo, hi = float(x.min()), float(x.max())
+    fmax = float(np.max(np.abs(f(np.linspace(lo, hi, 2001)))))
+    windows = []
+    for c, lvl in sorted(centres.items(), key=lambda kv: (kv[1], kv[0])):
+        inside = min(c - lo, hi - c)
+        span = inside if inside > 0 else max(c - lo, hi - c, 1e-12)  # stay inside the data where possible
+        windows.append({
+            "centre": float(c), "level": int(lvl), "kind": classify_point(c, x)["kind"],
+            "half_width": symmetry_window(f, c, span, fmax),
+            "asymmetry": asymmetry(f, c, span, fmax),
+        })
+    return {"features": features, "windows": windows,
+            "notes": "breakpoint kinds: data, reflection R(x_k, x_j) = 2x_j - x_k, midpoint, "
+                     "reflection_of_reflection, other; windows: largest h with asym(c, h) <= "
+                     f"{WINDOW_TOL:g}; asymmetry over the widest window around the centre inside the data range"}
