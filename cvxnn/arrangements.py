@@ -288,7 +288,7 @@ class _Degenerate(Exception):
 
 def _null_vectors(A: np.ndarray) -> np.ndarray:
     """Generalised cross products: for A (B, r-1, r) the vectors z (B, r) with A z = 0, |z| = volume of the rows."""
-    B, k, r = A.shape
+    B, _, r = A.shape
     z = np.empty((B, r))
     for c in range(r):
         minor = np.delete(A, c, axis=2)
@@ -329,7 +329,9 @@ def _rays(P: np.ndarray, rows: np.ndarray, progress: bool) -> np.ndarray:
             if absa.min() < GP_TOL:
                 b, j = np.unravel_index(int(np.argmin(absa)), absa.shape)
                 raise _Degenerate(f"row {int(rows[j])} of X lies in the span of rows {rows[S[b]].tolist()}")
-            # the 2 * 2^(r-1) regions around the rays +-z, as packed words: signs of a off S, all choices on S
+            # The 2 * 2^(r-1) regions around the rays +-z. The point u = sigma z + eps X_S^+ s with eps below half of
+            # min_{j not in S} |x_j^T z| / |x_j^T X_S^+ s| has sign(x_j^T u) = sigma sign(x_j^T z) off S and s on S
+            # (X_S X_S^+ = I), so its pattern is read off without forming u: packed words, all choices on S.
             base = _pack(a > 0)  # (B, nw)
             SB = np.zeros((B, k, nw), dtype=np.uint64)  # bit of each row of S
             SB[np.arange(B)[:, None], np.arange(k)[None, :], word_of[S]] = bit_of[S]
@@ -445,11 +447,11 @@ def _wall_candidates(SH: np.ndarray, g: np.ndarray) -> np.ndarray:
     if r == 2:
         x = q[:, 0]
         return (x <= x.min() + tol) | (x >= x.max() - tol)
-    from scipy.spatial import ConvexHull, QhullError
+    from scipy.spatial import ConvexHull
 
     try:
         hull = ConvexHull(q)
-    except (QhullError, ValueError):
+    except Exception:  # QhullError (precision, flat input) or ValueError: no filtering, every row is tested
         return everything
     eq = hull.equations
     inside = (q @ eq[:, :-1].T + eq[:, -1]).max(axis=1) < -tol

@@ -429,19 +429,23 @@ def compare_with_convex(X, y, architecture, beta, trained=None, *, tol: float = 
     certified optimum (the certified network's objective) plus: 'certified_optimum', 'certified_lower_bound' (the
     certificate's dual objective, below every network of the architecture), 'globally_optimal',
     'never_below_bound' (no start below the bound by more than 1e-12 * max(1, |bound|): weak duality, a theorem),
-    'min_minus_bound', 'fraction_reaching_optimum' (within ``tol`` relative), and the timings.
+    'min_minus_bound', 'fraction_reaching_optimum' (within ``tol`` relative), the timings, the settings, and
+    'result', the :class:`BaselineResult` itself (its best_network, per-start networks and parameters; drop this
+    entry before serialising the dict to JSON).
     """
     from .api import train
 
     Xc, yc = check_xy(X, y)
     beta = check_beta(beta)
+    _spec(architecture, Xc.shape[1])
+    _torch()  # fail before the convex solve when torch is missing
     if trained is None:
         t0 = time.perf_counter()
         trained = train(Xc, yc, architecture, beta)
         convex_seconds = time.perf_counter() - t0
     else:
         _check_trained(trained, Xc, yc, architecture, beta)
-        convex_seconds = None
+        convex_seconds = (getattr(trained.result.run, "times", None) or {}).get("wall")
     result = train_nonconvex(Xc, yc, architecture, beta, **kwargs)
     cert = trained.certificate
     optimum, bound = float(cert.objective), float(cert.dual_objective)

@@ -203,7 +203,11 @@ def abs_chain_vertices(x, depth: int, max_work: int = 50_000_000) -> np.ndarray:
         out.append(V)
     V = np.concatenate(out) if out else np.zeros((0, k))
     _, idx = np.unique(np.round(V / scale, 10), axis=0, return_index=True)
-    return V[np.sort(idx)]
+    V = V[np.sort(idx)]
+    # simplest parameters first (fewest nonzero a_l, l >= 2), so that deduplication keeps e.g. (x_j, 0, 0) for
+    # the two-layer feature |x - x_j| rather than an equivalent deeper parameterisation
+    order = np.argsort(np.count_nonzero(V[:, 1:] > 0, axis=1), kind="stable")
+    return V[order]
 
 
 @dataclass
