@@ -57,6 +57,7 @@ class Trained:
             "times": run.times,
             "iterations": run.iterations,
             "n_active": res.network.width,
+            "widths": res.network.meta.get("widths"),
             "network": res.network.to_dict(),
             "symmetry": self.symmetry(),
         }
@@ -65,6 +66,8 @@ class Trained:
         """Breakpoints, mirror centres and symmetry windows of the fit (SPEC 7); see :mod:`cvxnn.symmetry`."""
         from .symmetry import symmetries
 
+        if self.program.X.shape[1] != 1 or not hasattr(self.program, "dictionary"):
+            return None  # the symmetry report covers 1-D dictionary models
         return symmetries(self)
 
     def explain(self) -> str:

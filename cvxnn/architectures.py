@@ -11,6 +11,7 @@ from .validation import check_choice
 
 BIAS_CONVENTIONS = ("free", "penalized", "none")
 TWO_LAYER_ACTIVATIONS = ("relu", "leaky", "abs", "sign", "threshold")
+PATTERN_MODES = ("exact", "sample")
 SIGN_OBJECTIVES = ("amplitude", "l1-outer")
 STEP_ACTIVATIONS = ("sign", "threshold")
 
@@ -33,6 +34,10 @@ class TwoLayer:
     bias: str | None = None
     leaky_slope: float = 0.1
     sign_objective: str = "amplitude"
+    patterns: str = "exact"  # d >= 2 (or bias='penalized'): 'exact' enumeration or 'sample'
+    n_samples: int = 2000
+    max_patterns: int = 100_000
+    seed: int = 0
 
     def __post_init__(self):
         act = Activation(self.activation, self.leaky_slope)
@@ -43,6 +48,11 @@ class TwoLayer:
             )
         object.__setattr__(self, "activation", act.name)
         object.__setattr__(self, "sign_objective", check_choice(self.sign_objective, SIGN_OBJECTIVES, "sign objective"))
+        object.__setattr__(self, "patterns", check_choice(self.patterns, PATTERN_MODES, "patterns mode"))
+        for name in ("n_samples", "max_patterns"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise InvalidParameterError(f"{name} must be a positive integer; received {value!r}.")
         if self.bias is not None:
             object.__setattr__(self, "bias", check_choice(self.bias, BIAS_CONVENTIONS, "bias convention"))
 
@@ -61,24 +71,23 @@ class TwoLayer:
     def resolve_bias(self, d: int) -> str:
         """The bias convention used for input dimension d (the default depends on d, SPEC 0)."""
         bias = self.bias or ("free" if d == 1 else "penalized")
-        if d == 1 and self.activation in STEP_ACTIVATIONS and bias != "free":
+        if self.activation in STEP_ACTIVATIONS and (d > 1 or bias != "free"):
             raise UnsupportedCombinationError(
-                f"{self.activation} nets on 1-D data are available with bias='free' only; received bias={bias!r}. "
-                "Their exact Lasso needs a free breakpoint per unit and a free output bias."
+                f"{self.activation} nets are available on 1-D data with bias='free' only; received bias={bias!r} "
+                f"and {d}-dimensional inputs. Their exact Lasso needs a free breakpoint per unit and a free output "
+                "bias."
             )
-        if d == 1 and bias not in ("free", "none"):
+        if d > 1 and bias == "free":
             raise UnsupportedCombinationError(
-                f"bias convention {bias!r} is not available for two-layer nets on 1-D data; received "
-                f"bias={bias!r}. Use 'free' (unpenalised inner biases and output bias, the default) or 'none' "
-                "(no biases)."
-            )
-        if d > 1:
-            raise UnsupportedCombinationError(
-                f"two-layer nets on {d}-dimensional inputs (hyperplane-arrangement programs) are not available in "
-                "this version; received X with "
-                f"{d} columns. Pass 1-D data (one feature column)."
+                f"bias='free' (unpenalised inner biases) is exact only for 1-D data; received X with {d} columns. "
+                "Use 'penalized' (a ones column appended to X, the default for d >= 2) or 'none'."
             )
         return bias
+
+    def uses_arrangement(self, d: int) -> bool:
+        """True when the exact program is the group Lasso over the hyperplane arrangement (d >= 2 or a penalised
+        bias on 1-D data)."""
+        return d > 1 or self.resolve_bias(d) == "penalized"
 
     def describe(self) -> dict:
         d = {"model": self.model, "depth": 2, "activation": self.activation}

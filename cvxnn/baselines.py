@@ -218,7 +218,7 @@ def plateaus(values, rtol: float = PLATEAU_RTOL) -> list[dict]:
     v = np.sort(np.asarray(values, dtype=np.float64).reshape(-1))
     out: list[dict] = []
     for val in v:
-        if out and val - out[-1]["value"] <= rtol * max(abs(out[-1]["value"]), 1e-300):
+        if out and (val == out[-1]["value"] or val - out[-1]["value"] <= rtol * max(abs(out[-1]["value"]), 1e-300)):
             out[-1]["count"] += 1
         else:
             out.append({"value": float(val), "count": 1})
@@ -342,7 +342,14 @@ def train_nonconvex(X, y, architecture, beta, *, starts: int = 32, width: int | 
         P_final, after_adam = _train(torch, x, y, spec, beta, S, m, adam_steps, lbfgs_steps, lr, int(seed))
     finally:
         torch.set_num_threads(old_threads)
-    objectives = _objectives_numpy(x, y, P_final, spec, beta)
+    with np.errstate(all="ignore"):
+        objectives = _objectives_numpy(x, y, P_final, spec, beta)
+    diverged = ~np.isfinite(objectives)
+    if diverged.all():
+        raise FloatingPointError(
+            f"every one of the {S} starts diverged (non-finite objective) with lr = {lr:g}; use a smaller lr."
+        )
+    objectives[diverged] = np.inf  # diverged starts count as +inf
     seconds = time.perf_counter() - t0
     settings = {
         "architecture": architecture.describe(), "bias_convention": spec.bias, "beta": beta, "n": n, "starts": S,
@@ -350,7 +357,7 @@ def train_nonconvex(X, y, architecture, beta, *, starts: int = 32, width: int | 
         "seed": int(seed), "threads": threads, "dtype": "float64",
         "init": "kinks uniform over each layer's input range on the data; weights N(0,1), outer N(0, 0.1^2)",
         "lbfgs": "strong Wolfe, history 50; per start the better of post-Adam and post-L-BFGS is kept",
-        "torch": torch.__version__,
+        "torch": torch.__version__, "diverged_starts": int(diverged.sum()),
     }
     if spec.step:
         settings["surrogate"] = "tanh(u/tau)" if spec.activation.name == "sign" else "sigmoid(u/tau)"
@@ -393,7 +400,8 @@ def _train(torch, x, y, spec: _Spec, beta, S, m, adam_steps, lbfgs_steps, lr, se
             total(tau).backward()
             adam.step()
     P_adam = numpy_params()
-    obj_adam = _objectives_numpy(x, y, P_adam, spec, beta)
+    with np.errstate(all="ignore"):
+        obj_adam = _objectives_numpy(x, y, P_adam, spec, beta)
     if lbfgs_steps == 0:
         return P_adam, obj_adam
 
@@ -410,9 +418,10 @@ def _train(torch, x, y, spec: _Spec, beta, S, m, adam_steps, lbfgs_steps, lr, se
 
     lbfgs.step(closure)
     P_lbfgs = numpy_params()
-    obj_lbfgs = _objectives_numpy(x, y, P_lbfgs, spec, beta)
+    with np.errstate(all="ignore"):
+        obj_lbfgs = _objectives_numpy(x, y, P_lbfgs, spec, beta)
     # per start, keep the better checkpoint (a non-finite L-BFGS result never wins)
-    keep_lbfgs = np.isfinite(obj_lbfgs) & (obj_lbfgs <= obj_adam)
+    keep_lbfgs = np.isfinite(obj_lbfgs) & ~(obj_lbfgs > obj_adam)
     P_final = {}
     for k, v in P_adam.items():
         mask = keep_lbfgs.reshape((1, S, 1) if v.ndim == 3 else ((S, 1) if v.ndim == 2 else (S,)))

@@ -91,11 +91,12 @@ class RampDictionary1D:
 
     oracle = "ramp oracle max F - min F at data breakpoints (every ReLU chain of depth >= 3 is a ramp; exact, SPEC 3.1)"
 
-    def dual_sup(self, lam, x, bias):
+    def dual_sup(self, lam, X, bias):
         """Exact sup over ALL ReLU chains of depth >= 3: max_{a<b} |F(a) - F(b)| with F(c) = lam^T (x - c)_+."""
         lam = np.asarray(lam, dtype=np.float64)
-        c = np.unique(np.asarray(x, dtype=np.float64))
-        F = np.maximum(np.asarray(x, dtype=np.float64)[:, None] - c[None, :], 0.0).T @ lam
+        x = np.asarray(X, dtype=np.float64).reshape(lam.size, -1)[:, 0]
+        c = np.unique(x)
+        F = np.maximum(x[:, None] - c[None, :], 0.0).T @ lam
         i, k = int(np.argmax(F)), int(np.argmin(F))
         a, b = sorted((c[i], c[k]))
         return float(F[i] - F[k]), {"ramp": [float(a), float(b)]}
@@ -255,7 +256,7 @@ class AbsChainDictionary1D:
         return np.concatenate([abs_chain_features(self.x, self.params[s:s + CHUNK]).T @ lam
                                for s in range(0, self.size, CHUNK)])
 
-    def dual_sup(self, lam, x, bias):
+    def dual_sup(self, lam, X, bias):
         """Exact sup over ALL chains of this depth: the max over the arrangement's vertices."""
         sc = np.abs(self.scores(np.asarray(lam, dtype=np.float64)))
         j = int(np.argmax(sc)) if sc.size else 0

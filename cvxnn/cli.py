@@ -51,6 +51,10 @@ def _add_problem_arguments(p):
     p.add_argument("--sign-objective", default=None,
                    help="sign/threshold nets: amplitude (default) | l1-outer")
     p.add_argument("--duplicates", default=None, help="error | merge: how to treat repeated input points")
+    p.add_argument("--patterns", default=None,
+                   help="d >= 2 or --bias penalized: exact (enumerate the arrangement, default) | sample")
+    p.add_argument("--n-samples", type=int, default=None, help="number of sampled gates with --patterns sample")
+    p.add_argument("--max-patterns", type=int, default=None, help="budget for exact enumeration (100000)")
     p.add_argument("--time-limit", type=float, default=None, help="solver time limit in seconds")
 
 
@@ -98,7 +102,8 @@ def _problem_from_args(args):
         raise InvalidParameterError("cvxnn solve needs a problem file (cvxnn solve problems/NAME.toml) or --data FILE.csv.")
     for attr, flag in (("model", "model"), ("activation", "activation"), ("depth", "depth"), ("bias", "bias"),
                        ("leaky_slope", "leaky_slope"), ("sign_objective", "sign_objective"),
-                       ("duplicates", "duplicates"), ("ramps", "ramps")):
+                       ("duplicates", "duplicates"), ("ramps", "ramps"), ("patterns", "patterns"),
+                       ("n_samples", "n_samples"), ("max_patterns", "max_patterns")):
         value = getattr(args, flag)
         if value is not None:
             setattr(prob, attr, value)

@@ -94,7 +94,7 @@ class ColumnGenerationProgram:
         }
 
     def dual_sup(self, lam):
-        return self.full_dictionary.dual_sup(lam, self.X[:, 0], self.bias)
+        return self.full_dictionary.dual_sup(lam, self.X, self.bias)
 
     def convex_objective(self, z, xi) -> float:
         A = self.dictionary.matrix

@@ -53,11 +53,11 @@ class BreakpointDictionary1D:
     def unit(self, j: int) -> dict:
         return {"orientation": float(self.orientations[j]), "breakpoint": float(self.breakpoints[j])}
 
-    def dual_sup(self, lam, x, bias):
+    def dual_sup(self, lam, X, bias):
         """Exact sup over all two-layer units (SPEC 2): see :func:`cvxnn.certify.dual_sup_two_layer_1d`."""
         from .certify import dual_sup_two_layer_1d
 
-        return dual_sup_two_layer_1d(lam, x, self.activation, bias)
+        return dual_sup_two_layer_1d(lam, np.asarray(X).reshape(len(lam), -1)[:, 0], self.activation, bias)
 
     @property
     def oracle(self) -> str:

@@ -13,7 +13,9 @@ def explain(trained) -> str:
     prog, res, cert = trained.program, trained.result, trained.certificate
     s = prog.summary()
     interp = prog.mode == "interpolation"
-    D = prog.dictionary
+    D = getattr(prog, "dictionary", None)
+    if D is None:
+        return _explain_group_lasso(trained)
     beta = 1.0 if interp else float(prog.beta.value)
     lam = res.dual.copy() if res.dual is not None else prog.y - res.network.predict(prog.X)
     if prog.has_output_bias:
@@ -81,4 +83,53 @@ def explain(trained) -> str:
                f"NOT certified: {'; '.join(cert.failures)}." if not cert.certified else
                f"certified for scope {cert.scope!r} only.")
     add(f"7. Verdict: {verdict}")
+    return "\n".join(out)
+
+
+def _verdict(cert) -> str:
+    return ("GLOBALLY OPTIMAL: certified with scope 'global'." if cert.globally_optimal else
+            f"NOT certified: {'; '.join(cert.failures)}." if not cert.certified else
+            f"certified for scope {cert.scope!r} only.")
+
+
+def _explain_group_lasso(trained) -> str:
+    """The lesson for the arrangement program (two-layer nets in d dimensions)."""
+    prog, res, cert = trained.program, trained.result, trained.certificate
+    s = prog.summary()
+    act = s["activation"]
+    beta = float(prog.beta.value)
+    lam = res.dual
+    net = res.network
+    Xb = prog.Xb
+    U = np.hstack([net.layers[0].weight, net.layers[0].bias[:, None]]) if prog.bias == "penalized" else \
+        net.layers[0].weight
+    alpha = net.layers[1].weight[0]
+    out = [f"Duality lesson: two-layer {act} net on n = {s['n']} points in d = {s['d']} dimensions, beta = {beta:g}, "
+           f"bias convention {prog.bias!r}.", ""]
+    add = out.append
+    add("1. Training: minimise (1/2)||f(X) - y||^2 + (beta/2) sum_j (||u_j||^2 + alpha_j^2),")
+    add(f"   f(x) = sum_j alpha_j {act}(u_j^T x" + (" + b_j)" if prog.bias == "penalized" else ")")
+        + (" (the bias b_j is part of u_j and penalised)." if prog.bias == "penalized" else "."))
+    add(f"2. Convex program: a group lasso over the {s['n_patterns']} activation patterns D_i of the data's hyperplane")
+    add("   arrangement, one block v_i (and w_i for negative outer weights) per pattern, each in its cone")
+    add(f"   K_i = {{u : (2D_i - I) X u >= 0}}. Primal value P = {res.convex_objective:.10g}.")
+    add("3. Dual: max lambda^T y - (1/2)||lambda||^2  s.t.  |lambda^T sigma(X u)| <= beta for every unit ||u|| = 1.")
+    add("   Per pattern the constraint is max_{u in K_i, ||u|| <= 1} c_i^T u = min_{mu >= 0} ||c_i + A_i^T mu||,")
+    add("   c_i = X^T D_i lambda, A_i = (2D_i - I) X: one non-negative least squares per pattern and sign.")
+    add(f"   Largest constraint value / beta = {cert.dual_violation:.10f} (oracle: {cert.oracle}).")
+    add(f"   Dual value D = {cert.dual_objective:.10g}; the network's objective {cert.objective:.10g}; "
+        f"certified gap {cert.certified_gap:.2e}.")
+    add("4. Active units (complementary slackness: each sits where lambda^T sigma(X u) = +-beta, with the sign of")
+    add("   its outer weight):")
+    for j in range(min(len(alpha), MAX_ROWS)):
+        u = U[j] / np.linalg.norm(U[j])
+        score = float(lam @ trained.program.act(Xb @ u)) / beta
+        add(f"     unit {j}: direction {np.array2string(u, precision=4)}, alpha = {alpha[j]:+.6g}, "
+            f"lambda^T sigma(Xu)/beta = {score:+.8f}")
+    if len(alpha) > MAX_ROWS:
+        add(f"     ... and {len(alpha) - MAX_ROWS} more")
+    w = net.meta.get("widths", {})
+    add(f"5. Rebuilt: u = v_i / sqrt||v_i||, alpha = +-sqrt||v_i||; widths raw {w.get('raw')}, merged (same direction")
+    add(f"   and sign) {w.get('merged')}, after Caratheodory pruning {w.get('pruned')} (at most n + 1, same objective).")
+    add(f"6. Verdict: {_verdict(cert)}")
     return "\n".join(out)

@@ -31,7 +31,7 @@ from .errors import CvxnnError, ProblemFileError
 from .validation import closest
 
 TOP_KEYS = {"name", "description", "model", "activation", "depth", "bias", "beta", "mode", "leaky_slope",
-            "sign_objective", "ramps", "duplicates", "data"}
+            "sign_objective", "ramps", "patterns", "n_samples", "max_patterns", "duplicates", "data"}
 DATA_KEYS = {"x", "y", "csv", "generator", "n", "seed", "noise"}
 GENERATORS = ("noisy_sine",)
 
@@ -52,6 +52,9 @@ class Problem:
     leaky_slope: float = 0.1
     sign_objective: str = "amplitude"
     ramps: str = "data"
+    patterns: str = "exact"
+    n_samples: int = 2000
+    max_patterns: int = 100_000
     duplicates: str = "error"
     description: str = ""
     source: str = "builtin"
@@ -71,7 +74,8 @@ class Problem:
                 f"model 'two-layer' needs depth 2; received depth {self.depth}. Use model 'deep-1d' for deeper nets."
             )
         return TwoLayer(self.activation, bias=self.bias, leaky_slope=self.leaky_slope,
-                        sign_objective=self.sign_objective)
+                        sign_objective=self.sign_objective, patterns=self.patterns, n_samples=self.n_samples,
+                        max_patterns=self.max_patterns)
 
     @property
     def n(self) -> int:
@@ -174,6 +178,9 @@ def load_problem(path) -> Problem:
         leaky_slope=_get(doc, "leaky_slope", float, path, 0.1),
         sign_objective=_get(doc, "sign_objective", str, path, "amplitude"),
         ramps=_get(doc, "ramps", str, path, "data"),
+        patterns=_get(doc, "patterns", str, path, "exact"),
+        n_samples=_get(doc, "n_samples", int, path, 2000),
+        max_patterns=_get(doc, "max_patterns", int, path, 100_000),
         duplicates=_get(doc, "duplicates", str, path, "error"),
         description=_get(doc, "description", str, path, ""),
         source=str(path),

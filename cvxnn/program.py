@@ -108,7 +108,7 @@ class DictionaryProgram:
     def dual_sup(self, lam: np.ndarray):
         """sup over ALL units of |lam^T sigma_theta(X)| and the maximising unit (SPEC 6.3), by the dictionary's
         oracle."""
-        return self.dictionary.dual_sup(lam, self.X[:, 0], self.bias)
+        return self.dictionary.dual_sup(lam, self.X, self.bias)
 
     def reconstruct(self, z, xi) -> Network:
         return self.dictionary.to_network(z, xi, self.y, self.penalty_beta, self.bias, self.architecture)
@@ -219,6 +219,13 @@ def build(X, y, architecture=None, beta=None, *, duplicates: str = "error", mode
         )
     bias = architecture.resolve_bias(X.shape[1])
     check_duplicates(X, duplicates)
+    if isinstance(architecture, TwoLayer) and architecture.uses_arrangement(X.shape[1]):
+        if mode != "training":
+            raise UnsupportedCombinationError(
+                "interpolation mode is available for 1-D dictionary models; received a two-layer net on "
+                f"{X.shape[1]}-dimensional data (or with a penalised bias). Use mode='training' with beta > 0."
+            )
+        return build_arrangement_program(X, y, architecture, beta, bias, duplicates)
     if np.unique(X[:, 0]).size < 2 and bias == "free":
         raise InvalidDataError(
             f"all {X.shape[0]} inputs are the same point x = {X[0, 0]:g}; at least two distinct inputs are needed "
@@ -241,6 +248,19 @@ def build(X, y, architecture=None, beta=None, *, duplicates: str = "error", mode
     if mode == "interpolation":
         return InterpolationProgram(X, y, architecture, dictionary, bias, "global", oracle, duplicates)
     return LassoProgram(X, y, architecture, beta, dictionary, bias, "global", oracle, duplicates)
+
+
+def build_arrangement_program(X, y, architecture, beta, bias, duplicates):
+    """Enumerate (or sample) the activation patterns, then the cone-constrained group Lasso (SPEC 4)."""
+    from .arrangements import enumerate_patterns, sample_patterns
+    from .grouplasso import ArrangementProgram, with_bias_column
+
+    Xb = with_bias_column(X, bias)
+    if architecture.patterns == "sample":
+        arr = sample_patterns(Xb, architecture.n_samples, seed=architecture.seed, bias_column=bias == "penalized")
+    else:
+        arr = enumerate_patterns(Xb, max_patterns=architecture.max_patterns)
+    return ArrangementProgram(X, y, architecture, beta, arr, bias, duplicates=duplicates)
 
 
 def _colgen_threshold() -> int:

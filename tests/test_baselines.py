@@ -71,7 +71,7 @@ def _check_layout(net, reference):
         assert not np.any(net.layers[0].bias) and not np.any(net.layers[-1].bias)
 
 
-def _check_result(result, x, y, trained, optimum_tol=None):
+def _check_result(result, x, y, trained):
     """Every start: finite, not below the certified lower bound, its Network objective equal to its entry."""
     obj = result.objectives
     S = result.settings["starts"]
@@ -188,6 +188,8 @@ def test_plateaus():
     pl = plateaus([2.0, 1.00005, 1.0, 1.0002, 2.0])
     assert [(p["value"], p["count"]) for p in pl] == [(1.0, 2), (1.0002, 1), (2.0, 2)]
     assert [p["fraction"] for p in pl] == [0.4, 0.2, 0.4]
+    pl = plateaus([np.inf, 3.0, np.inf])  # diverged starts are reported as +inf and form one plateau
+    assert [(p["value"], p["count"]) for p in pl] == [(3.0, 1), (np.inf, 2)]
 
 
 # ----------------------------------------------------------------------------------- bad input (no torch needed)

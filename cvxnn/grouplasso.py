@@ -1,0 +1,222 @@
+"""Two-layer nets in any input dimension: the cone-constrained group Lasso over the hyperplane arrangement of the
+data (Pilanci & Ergen; SPEC 4 and 5.0).
+
+Net ``f(X) = sum_j alpha_j sigma(Xb u_j)`` with ``Xb = [X, 1]`` (bias convention 'penalized': the bias is the last
+entry of u and is penalised) or ``Xb = X`` ('none'), objective ``(1/2)||f - y||^2 + (beta/2) sum_j (||u_j||^2 +
+alpha_j^2)``. With patterns D_i of the arrangement, cones K_i = {u : (2D_i - I) Xb u >= 0} and on K_i
+``sigma(Xb u) = M_i Xb u`` (relu: M_i = D_i; leaky: D_i + a (I - D_i); abs: 2D_i - I):
+
+    min (1/2)|| sum_i M_i Xb (v_i - w_i) - y ||^2 + beta sum_i (||v_i|| + ||w_i||)   s.t.  v_i, w_i in K_i.
+
+Dual oracle (SPEC 6.3): the sup over ALL units of |lambda^T sigma(Xb u)|, ||u|| <= 1, is the max over patterns and
+both signs of max_{u in K_i, ||u|| <= 1} +-c_i^T u = min_{mu >= 0} ||+-c_i + A_i^T mu||, c_i = Xb^T M_i lambda,
+A_i = (2D_i - I) Xb: one non-negative least squares per pattern and sign, no conic solver. Exact when the patterns
+are the whole arrangement (scope 'global'), otherwise only over the sampled patterns (scope 'sampled').
+"""
+
+from __future__ import annotations
+
+import time
+
+import cvxpy as cp
+import numpy as np
+from scipy.optimize import nnls
+
+from .activations import Activation
+from .errors import SolverFailedError
+from .network import Layer, Network, Penalty, PenaltyTerm
+from .program import SolveResult, resolve_solver
+from .reconstruct import active_set, caratheodory_prune
+from .solvers import SolverRun, get_solver
+
+BLOCK_RTOL = 1e-9  # blocks with norm <= BLOCK_RTOL * max norm are zero
+MERGE_COS = 1 - 1e-10  # units whose directions have cosine above this (same sign) are merged
+
+
+def with_bias_column(X: np.ndarray, bias: str) -> np.ndarray:
+    return np.hstack([X, np.ones((X.shape[0], 1))]) if bias == "penalized" else X
+
+
+def pattern_multipliers(patterns: np.ndarray, activation: Activation) -> np.ndarray:
+    """M_i as an (n, P) array of diagonals: the feature of a unit in cone K_i is M_i Xb u."""
+    D = patterns.T.astype(np.float64)
+    if activation.name == "relu":
+        return D
+    if activation.name == "leaky":
+        return D + activation.slope * (1.0 - D)
+    return 2.0 * D - 1.0  # abs
+
+
+def arrangement_dual_sup(lam, Xb, patterns, activation: Activation):
+    """Exact sup over units of |lam^T sigma(Xb u)|, ||u|| <= 1, over the given patterns (NNLS per pattern and sign).
+    Patterns are visited by decreasing ||c_i||, an upper bound of their value, and skipped once it cannot win."""
+    lam = np.asarray(lam, dtype=np.float64)
+    M = pattern_multipliers(patterns, activation)  # (n, P)
+    S = 2.0 * patterns.astype(np.float64) - 1.0  # (P, n)
+    C = (M * lam[:, None]).T @ Xb  # (P, d') rows c_i
+    bound = np.linalg.norm(C, axis=1)
+    best, unit = 0.0, {}
+    for i in np.argsort(-bound):
+        if bound[i] <= best:
+            break
+        At = (S[i][:, None] * Xb).T  # (d', n): columns are the cone's normals a_k
+        for sign in (1.0, -1.0):
+            c = sign * C[i]
+            mu, value = nnls(At, -c)
+            if value > best:
+                u = c + At @ mu
+                best = value
+                unit = {"pattern": int(i), "sign": sign, "direction": (u / value).tolist() if value > 0 else None}
+    return best, unit
+
+
+class ArrangementProgram:
+    """The exact (or, with sampled patterns, restricted) two-layer program in d >= 1 dimensions."""
+
+    mode = "training"
+    program_kind = "cone-constrained group lasso"
+
+    def __init__(self, X, y, architecture, beta, arrangement, bias, oracle_arrangement=None, duplicates="error"):
+        self.X, self.y = X, y
+        self.architecture = architecture
+        self.bias = bias
+        self.duplicates = duplicates
+        self.act = architecture.act
+        self.Xb = with_bias_column(X, bias)
+        self.arrangement = arrangement
+        self.oracle_arrangement = oracle_arrangement or arrangement
+        self.scope = "global" if self.oracle_arrangement.exact else "sampled"
+        self.oracle = ("NNLS over every pattern of the exact arrangement, both signs (SPEC 6.3)"
+                       if self.oracle_arrangement.exact else
+                       f"NNLS over {len(self.oracle_arrangement)} SAMPLED patterns only (not a global certificate)")
+        self.beta = cp.Parameter(nonneg=True, value=float(beta), name="beta")
+        self._build(arrangement.patterns)
+
+    def _build(self, patterns):
+        self.patterns = patterns
+        P, dp = patterns.shape[0], self.Xb.shape[1]
+        M = pattern_multipliers(patterns, self.act)
+        S = 2.0 * patterns.T.astype(np.float64) - 1.0  # (n, P)
+        self.V = cp.Variable((P, dp), name="v")
+        self.W = cp.Variable((P, dp), name="w")
+        self.r = cp.Variable(self.n, name="residual")
+        fit = cp.sum(cp.multiply(M, self.Xb @ (self.V - self.W).T), axis=1)
+        self.data_constraint = self.y - fit - self.r == 0
+        cones = [cp.multiply(S, self.Xb @ self.V.T) >= 0, cp.multiply(S, self.Xb @ self.W.T) >= 0]
+        penalty = cp.sum(cp.norm(self.V, 2, axis=1)) + cp.sum(cp.norm(self.W, 2, axis=1))
+        self.problem = cp.Problem(cp.Minimize(0.5 * cp.sum_squares(self.r) + self.beta * penalty),
+                                  [self.data_constraint] + cones)
+
+    # ------------------------------------------------------------------------------ interface
+    @property
+    def n(self) -> int:
+        return int(self.X.shape[0])
+
+    @property
+    def size(self) -> int:
+        return int(self.patterns.shape[0])
+
+    has_output_bias = False
+
+    @property
+    def penalty_beta(self) -> float:
+        return float(self.beta.value)
+
+    def set_beta(self, beta) -> None:
+        from .validation import check_beta
+
+        self.beta.value = check_beta(beta)
+
+    def summary(self) -> dict:
+        return {
+            **self.architecture.describe(), "mode": self.mode, "bias_convention": self.bias, "n": self.n,
+            "d": int(self.X.shape[1]), "beta": self.penalty_beta, "dictionary_size": self.size,
+            "n_patterns": self.size, "patterns_mode": self.arrangement.method if not self.arrangement.exact
+            else "exact", "patterns_include_zero": bool(self.arrangement.includes_zero),
+            "program": self.program_kind, "scope": self.scope, "oracle": self.oracle,
+        }
+
+    def dual_sup(self, lam):
+        return arrangement_dual_sup(lam, self.Xb, self.oracle_arrangement.patterns, self.act)
+
+    def features(self, U: np.ndarray) -> np.ndarray:
+        """sigma(Xb u) for the rows u of U: (n, m)."""
+        return self.act(self.Xb @ U.T)
+
+    def convex_objective_blocks(self, V, W) -> float:
+        M = pattern_multipliers(self.patterns, self.act)
+        fit = np.sum(M * (self.Xb @ (V - W).T), axis=1)
+        res = self.y - fit
+        return 0.5 * float(res @ res) + self.penalty_beta * float(
+            np.sum(np.linalg.norm(V, axis=1)) + np.sum(np.linalg.norm(W, axis=1)))
+
+    # ------------------------------------------------------------------------------ solve and invert
+    def solve(self, solver="auto", accuracy="high", time_limit=None, warm_start=False, prune=True,
+              **options) -> SolveResult:
+        adapter = get_solver(resolve_solver(solver, self.mode))
+        run = adapter.solve(self.problem, accuracy, time_limit=time_limit, warm_start=warm_start, **options)
+        if not run.has_solution or self.V.value is None:
+            raise SolverFailedError(
+                f"solver {adapter.name!r} returned no solution (status {run.status!r}, solver said "
+                f"{run.raw_status!r}{'; ' + run.error if run.error else ''}) for a group lasso over {self.size} "
+                f"patterns with n = {self.n}. Try solver='clarabel', accuracy='mid', or fewer patterns."
+            )
+        V, W = np.asarray(self.V.value, dtype=np.float64), np.asarray(self.W.value, dtype=np.float64)
+        dual = np.asarray(self.data_constraint.dual_value, dtype=np.float64).reshape(-1).copy()
+        return self._result(run, V, W, dual, prune)
+
+    def _result(self, run, V, W, dual, prune) -> SolveResult:
+        convex = self.convex_objective_blocks(V, W)
+        l1 = float(np.sum(np.linalg.norm(V, axis=1)) + np.sum(np.linalg.norm(W, axis=1)))
+        net = self.reconstruct(V, W, prune=prune)
+        return SolveResult(run, np.array([]), 0.0, dual, convex, l1, net, self.penalty_beta)
+
+    def reconstruct(self, V, W, prune: bool = True) -> Network:
+        """Nonzero v_i -> unit u = v_i / sqrt||v_i||, alpha = +sqrt||v_i|| (w_i: alpha = -sqrt||w_i||); then merge
+        units of the same direction and sign, then Caratheodory pruning to at most n + 1 units (SPEC 4.4)."""
+        blocks = np.vstack([V, W])
+        signs = np.concatenate([np.ones(len(V)), -np.ones(len(W))])
+        norms = np.linalg.norm(blocks, axis=1)
+        top = float(norms.max()) if norms.size else 0.0
+        keep = norms > BLOCK_RTOL * top if top > 0 else np.zeros(norms.size, bool)
+        dirs, c, s = blocks[keep] / norms[keep, None], norms[keep], signs[keep]
+        raw = int(keep.sum())
+        dirs, c, s = merge_units(dirs, c, s)
+        merged = int(c.size)
+        if prune and c.size:
+            H = s[None, :] * self.features(dirs)
+            keep = active_set(c, 0.0, H, self.y, self.penalty_beta)  # drop interior-point dust
+            dirs, c, s, H = dirs[keep], c[keep], s[keep], H[:, keep]
+            c, _ = caratheodory_prune(H, c, 0.0, intercept=False)
+            nz = c > 0
+            dirs, c, s = dirs[nz], c[nz], s[nz]
+        U = np.sqrt(c)[:, None] * dirs
+        alpha = s * np.sqrt(c)
+        d = self.X.shape[1]
+        hidden = Layer(U[:, :d], U[:, d] if self.bias == "penalized" else np.zeros(len(c)), self.act)
+        out = Layer(alpha.reshape(1, -1), [0.0], Activation("identity"))
+        penalty = Penalty(self.penalty_beta, [PenaltyTerm(0, 0.5, 2.0, "entry", self.bias == "penalized"),
+                                              PenaltyTerm(1, 0.5, 2.0)],
+                          "(beta/2) * (sum of squared inner weights" + (" and biases" if self.bias == "penalized"
+                                                                        else "") + " + sum of squared outer weights)")
+        meta = {"model": "two-layer", "activation": self.act.to_dict(), "bias_convention": self.bias,
+                "widths": {"raw": raw, "merged": merged, "pruned": int(c.size)}}
+        return Network([hidden, out], penalty, meta)
+
+
+def merge_units(dirs, c, s):
+    """Merge units with the same direction and outer sign: sigma(Xb (c1 u)) + sigma(Xb (c2 u)) =
+    sigma(Xb ((c1 + c2) u)) for positively homogeneous sigma. Returns merged (dirs, c, s)."""
+    out_d, out_c, out_s = [], [], []
+    for k in np.argsort(-c):
+        for m, (u, sg) in enumerate(zip(out_d, out_s)):
+            if sg == s[k] and float(u @ dirs[k]) > MERGE_COS:
+                out_c[m] += c[k]
+                break
+        else:
+            out_d.append(dirs[k])
+            out_c.append(float(c[k]))
+            out_s.append(s[k])
+    if not out_d:
+        return np.zeros((0, dirs.shape[1])), np.zeros(0), np.zeros(0)
+    return np.array(out_d), np.array(out_c), np.array(out_s)
