@@ -38,6 +38,7 @@ class TwoLayer:
     n_samples: int = 2000
     max_patterns: int = 100_000
     seed: int = 0
+    column_generation: bool | None = None  # arrangement programs: None = automatic above a size threshold
 
     def __post_init__(self):
         act = Activation(self.activation, self.leaky_slope)

@@ -1,6 +1,7 @@
-"""Command line: ``cvxnn solve | bench | solvers``.
+"""Command line: ``cvxnn solve | bench | plot | certify | solvers``.
 
-Exit codes: 0 ok, 1 solver or certificate failure, 2 bad input, 3 solver not installed.
+Exit codes: 0 ok (certified; for ``certify``: the net, or its polished version, is certified globally optimal),
+1 solver or certificate failure, 2 bad input, 3 solver not installed.
 """
 
 from __future__ import annotations
@@ -58,6 +59,20 @@ def _add_problem_arguments(p):
     p.add_argument("--time-limit", type=float, default=None, help="solver time limit in seconds")
 
 
+def _add_certify(sub):
+    p = sub.add_parser("certify", help="certified optimality gap of a two-layer net trained elsewhere")
+    p.add_argument("--data", required=True, help="CSV with a header row; the LAST column is the target")
+    p.add_argument("--weights", required=True, help="NET.npz (written by cvxnn) or NET.pt (torch state dict)")
+    p.add_argument("--beta", type=float, required=True, help="weight-decay strength the net was trained with")
+    p.add_argument("--activation", default="relu", help="hidden activation of a .pt state dict (relu|leaky|abs)")
+    p.add_argument("--bias", default=None, help="penalized | none (default: from the net's inner biases)")
+    p.add_argument("--polish", action="store_true", help="improve the net by pattern generation, certify it")
+    p.add_argument("--patterns", default="exact", help="exact (default) | sample")
+    p.add_argument("--max-patterns", type=int, default=100_000, help="budget for exact enumeration")
+    p.add_argument("--json", dest="json_out", default=None, metavar="OUT.json", help="write the result as JSON")
+    p.add_argument("--save-polished", default=None, metavar="NET.npz", help="save the polished network")
+
+
 def _add_plot(sub):
     p = sub.add_parser("plot", help="solve a 1-D problem and draw the fit, its breakpoints and mirror axes")
     _add_problem_arguments(p)
@@ -80,6 +95,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_solve(sub)
     _add_bench(sub)
     _add_plot(sub)
+    _add_certify(sub)
     sub.add_parser("solvers", help="list the solver adapters, installed or not")
     return parser
 
@@ -138,6 +154,25 @@ def cmd_plot(args) -> int:
     print(trained.summary())
     print(f"figure written to {plot_fit(trained, args.out)}")
     return EXIT_OK if trained.certificate.certified else EXIT_FAILED
+
+
+def cmd_certify(args) -> int:
+    from .api import to_jsonable
+    from .data import read_csv
+    from .external import certify_network, load_weights
+
+    X, y = read_csv(args.data)
+    net = load_weights(args.weights, args.activation)
+    result = certify_network(net, X, y, args.beta, bias=args.bias, polish=args.polish, patterns=args.patterns,
+                             max_patterns=args.max_patterns)
+    print(result.summary())
+    if args.json_out:
+        Path(args.json_out).parent.mkdir(parents=True, exist_ok=True)
+        Path(args.json_out).write_text(json.dumps(to_jsonable(result.to_dict()), indent=1))
+    if args.save_polished and result.polished_network is not None:
+        result.polished_network.save(args.save_polished)
+    final = result.polished_certificate or result.certificate
+    return EXIT_OK if final.globally_optimal else EXIT_FAILED
 
 
 def cmd_solve(args) -> int:
@@ -240,7 +275,8 @@ def main(argv=None) -> int:
     if args.command is None:
         parser.print_help()
         return EXIT_BAD_INPUT
-    handler = {"solve": cmd_solve, "bench": cmd_bench, "plot": cmd_plot, "solvers": cmd_solvers}[args.command]
+    handler = {"solve": cmd_solve, "bench": cmd_bench, "plot": cmd_plot, "certify": cmd_certify,
+               "solvers": cmd_solvers}[args.command]
     try:
         return handler(args)
     except SolverNotInstalledError as exc:

@@ -76,8 +76,10 @@ class ArrangementProgram:
     mode = "training"
     program_kind = "cone-constrained group lasso"
 
-    def __init__(self, X, y, architecture, beta, arrangement, bias, oracle_arrangement=None, duplicates="error"):
+    def __init__(self, X, y, architecture, beta, arrangement, bias, oracle_arrangement=None, duplicates="error",
+                 output_bias: bool = False):
         self.X, self.y = X, y
+        self.output_bias = bool(output_bias)
         self.architecture = architecture
         self.bias = bias
         self.duplicates = duplicates
@@ -100,7 +102,10 @@ class ArrangementProgram:
         self.V = cp.Variable((P, dp), name="v")
         self.W = cp.Variable((P, dp), name="w")
         self.r = cp.Variable(self.n, name="residual")
+        self.xi = cp.Variable(name="xi") if self.output_bias else None
         fit = cp.sum(cp.multiply(M, self.Xb @ (self.V - self.W).T), axis=1)
+        if self.xi is not None:
+            fit = fit + self.xi
         self.data_constraint = self.y - fit - self.r == 0
         cones = [cp.multiply(S, self.Xb @ self.V.T) >= 0, cp.multiply(S, self.Xb @ self.W.T) >= 0]
         penalty = cp.sum(cp.norm(self.V, 2, axis=1)) + cp.sum(cp.norm(self.W, 2, axis=1))
@@ -116,7 +121,9 @@ class ArrangementProgram:
     def size(self) -> int:
         return int(self.patterns.shape[0])
 
-    has_output_bias = False
+    @property
+    def has_output_bias(self) -> bool:
+        return self.output_bias
 
     @property
     def penalty_beta(self) -> float:
@@ -143,9 +150,9 @@ class ArrangementProgram:
         """sigma(Xb u) for the rows u of U: (n, m)."""
         return self.act(self.Xb @ U.T)
 
-    def convex_objective_blocks(self, V, W) -> float:
+    def convex_objective_blocks(self, V, W, xi=0.0) -> float:
         M = pattern_multipliers(self.patterns, self.act)
-        fit = np.sum(M * (self.Xb @ (V - W).T), axis=1)
+        fit = np.sum(M * (self.Xb @ (V - W).T), axis=1) + xi
         res = self.y - fit
         return 0.5 * float(res @ res) + self.penalty_beta * float(
             np.sum(np.linalg.norm(V, axis=1)) + np.sum(np.linalg.norm(W, axis=1)))
@@ -162,16 +169,17 @@ class ArrangementProgram:
                 f"patterns with n = {self.n}. Try solver='clarabel', accuracy='mid', or fewer patterns."
             )
         V, W = np.asarray(self.V.value, dtype=np.float64), np.asarray(self.W.value, dtype=np.float64)
+        xi = float(self.xi.value) if self.xi is not None else 0.0
         dual = np.asarray(self.data_constraint.dual_value, dtype=np.float64).reshape(-1).copy()
-        return self._result(run, V, W, dual, prune)
+        return self._result(run, V, W, xi, dual, prune)
 
-    def _result(self, run, V, W, dual, prune) -> SolveResult:
-        convex = self.convex_objective_blocks(V, W)
+    def _result(self, run, V, W, xi, dual, prune) -> SolveResult:
+        convex = self.convex_objective_blocks(V, W, xi)
         l1 = float(np.sum(np.linalg.norm(V, axis=1)) + np.sum(np.linalg.norm(W, axis=1)))
-        net = self.reconstruct(V, W, prune=prune)
-        return SolveResult(run, np.array([]), 0.0, dual, convex, l1, net, self.penalty_beta)
+        net = self.reconstruct(V, W, xi, prune=prune)
+        return SolveResult(run, np.array([]), xi, dual, convex, l1, net, self.penalty_beta)
 
-    def reconstruct(self, V, W, prune: bool = True) -> Network:
+    def reconstruct(self, V, W, xi: float = 0.0, prune: bool = True) -> Network:
         """Nonzero v_i -> unit u = v_i / sqrt||v_i||, alpha = +sqrt||v_i|| (w_i: alpha = -sqrt||w_i||); then merge
         units of the same direction and sign, then Caratheodory pruning to at most n + 1 units (SPEC 4.4)."""
         blocks = np.vstack([V, W])
@@ -185,22 +193,22 @@ class ArrangementProgram:
         merged = int(c.size)
         if prune and c.size:
             H = s[None, :] * self.features(dirs)
-            keep = active_set(c, 0.0, H, self.y, self.penalty_beta)  # drop interior-point dust
+            keep = active_set(c, xi, H, self.y, self.penalty_beta)  # drop interior-point dust
             dirs, c, s, H = dirs[keep], c[keep], s[keep], H[:, keep]
-            c, _ = caratheodory_prune(H, c, 0.0, intercept=False)
+            c, _ = caratheodory_prune(H, c, 0.0, intercept=False)  # keeps the fit, so xi stays
             nz = c > 0
             dirs, c, s = dirs[nz], c[nz], s[nz]
         U = np.sqrt(c)[:, None] * dirs
         alpha = s * np.sqrt(c)
         d = self.X.shape[1]
         hidden = Layer(U[:, :d], U[:, d] if self.bias == "penalized" else np.zeros(len(c)), self.act)
-        out = Layer(alpha.reshape(1, -1), [0.0], Activation("identity"))
+        out = Layer(alpha.reshape(1, -1), [xi], Activation("identity"))
         penalty = Penalty(self.penalty_beta, [PenaltyTerm(0, 0.5, 2.0, "entry", self.bias == "penalized"),
                                               PenaltyTerm(1, 0.5, 2.0)],
                           "(beta/2) * (sum of squared inner weights" + (" and biases" if self.bias == "penalized"
                                                                         else "") + " + sum of squared outer weights)")
         meta = {"model": "two-layer", "activation": self.act.to_dict(), "bias_convention": self.bias,
-                "widths": {"raw": raw, "merged": merged, "pruned": int(c.size)}}
+                "output_bias": self.output_bias, "widths": {"raw": raw, "merged": merged, "pruned": int(c.size)}}
         return Network([hidden, out], penalty, meta)
 
 
@@ -220,3 +228,162 @@ def merge_units(dirs, c, s):
     if not out_d:
         return np.zeros((0, dirs.shape[1])), np.zeros(0), np.zeros(0)
     return np.array(out_d), np.array(out_c), np.array(out_s)
+
+
+def pattern_values(lam, Xb, patterns, activation: Activation, threshold: float = 0.0) -> np.ndarray:
+    """Per pattern, the exact oracle value max over signs of max_{u in K_i, ||u|| <= 1} +-c_i^T u; patterns whose
+    upper bound ||c_i|| is at most ``threshold`` are not computed (their entry is that upper bound)."""
+    lam = np.asarray(lam, dtype=np.float64)
+    M = pattern_multipliers(patterns, activation)
+    S = 2.0 * patterns.astype(np.float64) - 1.0
+    C = (M * lam[:, None]).T @ Xb
+    values = np.linalg.norm(C, axis=1)
+    for i in np.flatnonzero(values > threshold):
+        At = (S[i][:, None] * Xb).T
+        values[i] = max(nnls(At, -C[i])[1], nnls(At, C[i])[1])
+    return values
+
+
+def unit_patterns(U: np.ndarray, Xb: np.ndarray) -> np.ndarray:
+    """Activation patterns 1[Xb u >= 0] of the rows u of U (as (m, n) bool)."""
+    return (Xb @ U.T >= 0).T
+
+
+def subset_arrangement(full, idx):
+    from .arrangements import Arrangement
+
+    P = full.patterns[np.asarray(idx, dtype=int)]
+    return Arrangement(P, "subset", False, bool((~P).all(axis=1).any()), full.count_formula, 0.0)
+
+
+def pattern_generation(X, y, architecture, beta, bias, full, *, initial=None, output_bias=False, solver="auto",
+                       accuracy="high", time_limit=None, max_rounds=50, add_per_round=None, progress=False,
+                       duplicates="error"):
+    """Column generation over patterns (SPEC 4.6, 6.4): solve the program on a working set of patterns, price ALL
+    patterns with the exact oracle at the solver's dual, add the most violated (score > beta), repeat until none is
+    violated. Restricted solutions are feasible for the full program and the final certificate prices every
+    pattern of ``full``, so the scope is that of ``full``. Returns (program, result, log)."""
+    Xb = with_bias_column(X, bias)
+    act = architecture.act
+    n = X.shape[0]
+    add_per_round = add_per_round or 2 * n
+    if initial is None:
+        lam0 = y - y.mean() if output_bias else y
+        scores = pattern_values(lam0, Xb, full.patterns, act)
+        initial = np.argsort(-scores)[: 3 * n]
+        # plus a spread of regions from sampled gates (biased through the data when there is a bias column):
+        # the oracle scores at lambda = y alone pick near-duplicate patterns
+        from .arrangements import sample_patterns
+
+        sampled = sample_patterns(Xb, 4 * n, seed=0, bias_column=bias == "penalized").patterns
+        initial = np.concatenate([initial, _locate(full.patterns, sampled)])
+    working = np.unique(np.asarray(initial, dtype=int))
+    log = []
+    bar = None
+    if progress:
+        from tqdm import tqdm
+
+        bar = tqdm(total=max_rounds, desc="pattern generation", unit="round")
+    totals = {"compile": 0.0, "setup": 0.0, "solve": 0.0, "wall": 0.0, "pricing": 0.0}
+    iterations = 0
+    t_start = time.perf_counter()
+    for round_index in range(max_rounds):
+        prog = ArrangementProgram(X, y, architecture, beta, subset_arrangement(full, working), bias,
+                                  oracle_arrangement=full, duplicates=duplicates, output_bias=output_bias)
+        res = prog.solve(solver, accuracy, time_limit=time_limit, prune=False)
+        for key in ("compile", "setup", "solve"):
+            totals[key] += res.run.times.get(key) or 0.0
+        iterations += res.run.iterations or 0
+        t0 = time.perf_counter()
+        lam = res.dual - (res.dual.mean() if output_bias else 0.0)
+        scores = pattern_values(lam, Xb, full.patterns, act, threshold=0.5 * beta)
+        totals["pricing"] += time.perf_counter() - t0
+        # keep the working set small: patterns with a nonzero block, or close to their dual constraint
+        V, W = prog.V.value, prog.W.value
+        block = np.maximum(np.linalg.norm(V, axis=1), np.linalg.norm(W, axis=1))
+        active = block > 1e-9 * max(float(block.max()), 1e-300)
+        working = working[active | (scores[working] >= 0.9 * beta)]
+        scores[working] = 0.0
+        violated = np.flatnonzero(scores > beta * (1 + 1e-7))
+        add = violated[np.argsort(-scores[violated])][:add_per_round]
+        log.append({"round": round_index + 1, "working_set": int(working.size), "objective": res.convex_objective,
+                    "max_violation": float(scores.max() / beta) if scores.size else 0.0, "added": int(add.size)})
+        if bar is not None:
+            bar.update(1)
+        if add.size == 0:
+            break
+        working = np.concatenate([working, add])
+    if bar is not None:
+        bar.close()
+    totals["wall"] = time.perf_counter() - t_start
+    res.run = SolverRun(res.run.solver, res.run.accuracy, res.run.status, res.run.raw_status, res.run.tolerance,
+                        res.run.options, totals, iterations, res.run.error)
+    res.network = prog.reconstruct(prog.V.value, prog.W.value, res.xi, prune=True)
+    prog.generation_log = log
+    return prog, res, log
+
+
+def _locate(patterns: np.ndarray, wanted: np.ndarray) -> np.ndarray:
+    """Row indices in ``patterns`` of the rows of ``wanted`` that occur there."""
+    index = {row.tobytes(): i for i, row in enumerate(np.ascontiguousarray(patterns))}
+    return np.array([index[r.tobytes()] for r in np.ascontiguousarray(wanted) if r.tobytes() in index], dtype=int)
+
+
+#: n * (number of patterns) above which the arrangement program is solved by pattern generation by default
+PATTERN_GENERATION_THRESHOLD = 50_000
+
+
+class PatternGenerationProgram:
+    """The full arrangement program solved by pattern generation (same interface for certificates and reports);
+    after :meth:`solve`, ``final`` is the last restricted program and ``log`` the rounds."""
+
+    mode = "training"
+    program_kind = "cone-constrained group lasso by pattern generation"
+
+    def __init__(self, X, y, architecture, beta, full, bias, duplicates="error", output_bias=False):
+        from .colgen import _BetaValue
+
+        self.X, self.y, self.architecture, self.bias, self.duplicates = X, y, architecture, bias, duplicates
+        self.full = full
+        self.output_bias = bool(output_bias)
+        self.act = architecture.act
+        self.Xb = with_bias_column(X, bias)
+        self.beta = _BetaValue(float(beta))
+        self.scope = "global" if full.exact else "sampled"
+        self.oracle = ("NNLS over every pattern of the exact arrangement, both signs (SPEC 6.3)" if full.exact else
+                       f"NNLS over {len(full)} SAMPLED patterns only (not a global certificate)")
+        self.final = None
+        self.log = []
+
+    n = property(lambda self: int(self.X.shape[0]))
+    size = property(lambda self: len(self.full))
+    has_output_bias = property(lambda self: self.output_bias)
+    penalty_beta = property(lambda self: self.beta.value)
+
+    def set_beta(self, beta) -> None:
+        from .validation import check_beta
+
+        self.beta.value = check_beta(beta)
+
+    def summary(self) -> dict:
+        return {
+            **self.architecture.describe(), "mode": self.mode, "bias_convention": self.bias, "n": self.n,
+            "d": int(self.X.shape[1]), "beta": self.beta.value, "dictionary_size": self.size,
+            "n_patterns": self.size, "patterns_mode": "exact" if self.full.exact else self.full.method,
+            "patterns_include_zero": bool(self.full.includes_zero), "program": self.program_kind,
+            "scope": self.scope, "oracle": self.oracle,
+            "working_set_size": None if self.final is None else self.final.size,
+            "column_generation": {"rounds": self.log},
+        }
+
+    def dual_sup(self, lam):
+        return arrangement_dual_sup(lam, self.Xb, self.full.patterns, self.act)
+
+    def solve(self, solver="auto", accuracy="high", time_limit=None, warm_start=False, prune=True, progress=False,
+              initial=None, **options) -> SolveResult:
+        """``initial``: indices into the full pattern list to start from (default: oracle scores plus samples)."""
+        self.final, res, self.log = pattern_generation(
+            self.X, self.y, self.architecture, self.beta.value, self.bias, self.full, output_bias=self.output_bias,
+            solver=solver, accuracy=accuracy, time_limit=time_limit, progress=progress, duplicates=self.duplicates,
+            initial=initial)
+        return res

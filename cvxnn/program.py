@@ -253,13 +253,17 @@ def build(X, y, architecture=None, beta=None, *, duplicates: str = "error", mode
 def build_arrangement_program(X, y, architecture, beta, bias, duplicates):
     """Enumerate (or sample) the activation patterns, then the cone-constrained group Lasso (SPEC 4)."""
     from .arrangements import enumerate_patterns, sample_patterns
-    from .grouplasso import ArrangementProgram, with_bias_column
+    from .grouplasso import (PATTERN_GENERATION_THRESHOLD, ArrangementProgram, PatternGenerationProgram,
+                             with_bias_column)
 
     Xb = with_bias_column(X, bias)
     if architecture.patterns == "sample":
         arr = sample_patterns(Xb, architecture.n_samples, seed=architecture.seed, bias_column=bias == "penalized")
     else:
         arr = enumerate_patterns(Xb, max_patterns=architecture.max_patterns)
+    use = architecture.column_generation
+    if use or (use is None and X.shape[0] * len(arr) > PATTERN_GENERATION_THRESHOLD):
+        return PatternGenerationProgram(X, y, architecture, beta, arr, bias, duplicates)
     return ArrangementProgram(X, y, architecture, beta, arr, bias, duplicates=duplicates)
 
 
