@@ -167,3 +167,36 @@ class Deep1D:
         if self.activation == "relu" and self.ramps != "data":
             d["ramps"] = self.ramps
         return d
+
+
+@dataclass(frozen=True)
+class GatedReLU:
+    """Gated ReLU nets (a DIFFERENT model from ReLU nets, SPEC 4.3): fixed gates, one per activation pattern of
+    the data's arrangement, ``f(x) = sum_j 1[g_j^T xb >= 0] alpha_j u_j^T xb``. Training is an unconstrained
+    group lasso; its optimum is at most the ReLU optimum on the same patterns."""
+
+    bias: str | None = None
+    patterns: str = "exact"
+    n_samples: int = 2000
+    max_patterns: int = 100_000
+    seed: int = 0
+    activation = "gated-relu"
+
+    def __post_init__(self):
+        if self.bias is not None:
+            object.__setattr__(self, "bias", check_choice(self.bias, ("penalized", "none"), "bias convention"))
+        object.__setattr__(self, "patterns", check_choice(self.patterns, PATTERN_MODES, "patterns mode"))
+
+    @property
+    def model(self) -> str:
+        return "gated-relu"
+
+    @property
+    def depth(self) -> int:
+        return 2
+
+    def resolve_bias(self, d: int) -> str:
+        return self.bias or "penalized"
+
+    def describe(self) -> dict:
+        return {"model": self.model, "depth": 2, "activation": "gated-relu"}

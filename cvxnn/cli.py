@@ -36,7 +36,7 @@ def _add_solve(sub):
 def _add_problem_arguments(p):
     p.add_argument("problem", nargs="?", default=None, help="a problem file (problems/NAME.toml); flags override it")
     p.add_argument("--data", default=None, help="CSV with a header row; the LAST column is the target")
-    p.add_argument("--model", default=None, help="two-layer (default) | deep-1d")
+    p.add_argument("--model", default=None, help="two-layer (default) | deep-1d | gated-relu")
     p.add_argument("--activation", default=None, help="relu | leaky | abs | sign | threshold (default relu)")
     p.add_argument("--depth", type=int, default=None, help="layers of weights: 2 for two-layer, >= 2 for deep-1d")
     p.add_argument("--ramps", default=None,

@@ -101,6 +101,18 @@ def _explain_group_lasso(trained) -> str:
     lam = res.dual
     net = res.network
     Xb = prog.Xb
+    if not hasattr(net, "layers"):  # gated ReLU: fixed gates, unconstrained blocks
+        return "\n".join([
+            f"Duality lesson: gated ReLU net (fixed gates, a different model from the ReLU net) on n = {s['n']} "
+            f"points in d = {s['d']} dimensions, beta = {beta:g}.", "",
+            f"1. Convex program: min (1/2)||sum_i D_i X u_i - y||^2 + beta sum_i ||u_i|| over {s['n_patterns']} gates.",
+            f"   Primal value P = {res.convex_objective:.10g}.",
+            "2. Dual: max lambda^T y - (1/2)||lambda||^2  s.t.  ||X^T D_i lambda|| <= beta for every gate i.",
+            f"   Largest ||X^T D_i lambda|| / beta = {cert.dual_violation:.10f}; dual value D = "
+            f"{cert.dual_objective:.10g}; certified gap {cert.certified_gap:.2e}.",
+            f"3. Rebuilt: one gated unit per nonzero block u_i ({net.width} units), gate = an interior point of the "
+            "pattern's region, u = u_i / sqrt||u_i||, alpha = sqrt||u_i||.",
+            f"4. Verdict: {_verdict(cert)}"])
     U = np.hstack([net.layers[0].weight, net.layers[0].bias[:, None]]) if prog.bias == "penalized" else \
         net.layers[0].weight
     alpha = net.layers[1].weight[0]

@@ -387,3 +387,101 @@ class PatternGenerationProgram:
             solver=solver, accuracy=accuracy, time_limit=time_limit, progress=progress, duplicates=self.duplicates,
             initial=initial)
         return res
+
+
+# ------------------------------------------------------------------------------------------------ gated ReLU
+class GatedNetwork:
+    """Gated ReLU net (Mishkin et al.; a DIFFERENT model from the ReLU net): fixed gates g_j,
+    ``f(x) = sum_j 1[g_j^T xb >= 0] alpha_j (u_j^T xb)`` with penalty (beta/2) sum_j (||u_j||^2 + alpha_j^2),
+    xb = [x, 1] with bias convention 'penalized'."""
+
+    def __init__(self, gates, U, alpha, bias, beta, meta=None):
+        self.gates, self.U, self.alpha = np.asarray(gates, float), np.asarray(U, float), np.asarray(alpha, float)
+        self.bias, self.beta, self.meta = bias, float(beta), dict(meta or {})
+
+    @property
+    def width(self) -> int:
+        return int(self.U.shape[0])
+
+    def predict(self, X) -> np.ndarray:
+        Xb = with_bias_column(np.asarray(X, dtype=np.float64).reshape(len(X), -1), self.bias)
+        return ((Xb @ self.gates.T >= 0) * (Xb @ self.U.T)) @ self.alpha
+
+    def penalty_value(self) -> float:
+        return self.beta / 2 * float(np.sum(self.U**2) + np.sum(self.alpha**2))
+
+    def objective(self, X, y) -> float:
+        r = self.predict(X) - np.asarray(y, dtype=np.float64)
+        return 0.5 * float(r @ r) + self.penalty_value()
+
+    def to_dict(self) -> dict:
+        return {"format": "cvxnn.gated-relu/1", "gates": self.gates.tolist(), "weights": self.U.tolist(),
+                "outer": self.alpha.tolist(), "bias_convention": self.bias,
+                "forward": "f(x) = sum_j 1[gates_j . xb >= 0] * outer_j * (weights_j . xb), xb = [x, 1] if "
+                           "bias_convention is 'penalized' else x",
+                "penalty": {"beta": self.beta, "description": "(beta/2) * (sum of squared weights + outer^2)"},
+                "meta": self.meta}
+
+
+class GatedProgram:
+    """``min (1/2)||sum_i D_i Xb u_i - y||^2 + beta sum_i ||u_i||`` over the patterns' fixed gates: an
+    unconstrained group lasso (SPEC 4.3). Its optimum is <= the ReLU optimum on the same patterns."""
+
+    mode = "training"
+    program_kind = "gated-relu group lasso"
+
+    def __init__(self, X, y, architecture, beta, arrangement, bias, duplicates="error"):
+        self.X, self.y, self.architecture, self.bias, self.duplicates = X, y, architecture, bias, duplicates
+        self.Xb = with_bias_column(X, bias)
+        self.arrangement = arrangement
+        self.scope = "global" if arrangement.exact else "sampled"
+        self.oracle = ("max_i ||Xb^T D_i lambda|| over every pattern of the exact arrangement (gated ReLU)"
+                       if arrangement.exact else f"max over {len(arrangement)} SAMPLED gates only")
+        self.beta = cp.Parameter(nonneg=True, value=float(beta), name="beta")
+        D = arrangement.patterns.T.astype(np.float64)
+        self.D = D
+        P, dp = D.shape[1], self.Xb.shape[1]
+        self.U = cp.Variable((P, dp), name="u")
+        self.r = cp.Variable(self.n, name="residual")
+        fit = cp.sum(cp.multiply(D, self.Xb @ self.U.T), axis=1)
+        self.data_constraint = self.y - fit - self.r == 0
+        self.problem = cp.Problem(cp.Minimize(0.5 * cp.sum_squares(self.r)
+                                              + self.beta * cp.sum(cp.norm(self.U, 2, axis=1))),
+                                  [self.data_constraint])
+
+    n = property(lambda self: int(self.X.shape[0]))
+    size = property(lambda self: int(self.D.shape[1]))
+    has_output_bias = False
+    penalty_beta = property(lambda self: float(self.beta.value))
+
+    def summary(self) -> dict:
+        return {**self.architecture.describe(), "mode": self.mode, "bias_convention": self.bias, "n": self.n,
+                "d": int(self.X.shape[1]), "beta": self.penalty_beta, "dictionary_size": self.size,
+                "n_patterns": self.size, "patterns_mode": "exact" if self.arrangement.exact else "sample",
+                "program": self.program_kind, "scope": self.scope, "oracle": self.oracle}
+
+    def dual_sup(self, lam):
+        norms = np.linalg.norm((self.D * np.asarray(lam)[:, None]).T @ self.Xb, axis=1)
+        i = int(np.argmax(norms))
+        return float(norms[i]), {"pattern": i}
+
+    def solve(self, solver="auto", accuracy="high", time_limit=None, warm_start=False, prune=True, **options):
+        adapter = get_solver(resolve_solver(solver, self.mode))
+        run = adapter.solve(self.problem, accuracy, time_limit=time_limit, warm_start=warm_start, **options)
+        if not run.has_solution or self.U.value is None:
+            raise SolverFailedError(f"solver {adapter.name!r} returned no solution (status {run.status!r}) for the "
+                                    f"gated-relu group lasso over {self.size} patterns. Try solver='clarabel'.")
+        U = np.asarray(self.U.value, dtype=np.float64)
+        res_vec = self.y - np.sum(self.D * (self.Xb @ U.T), axis=1)
+        norms = np.linalg.norm(U, axis=1)
+        convex = 0.5 * float(res_vec @ res_vec) + self.penalty_beta * float(norms.sum())
+        keep = norms > BLOCK_RTOL * max(float(norms.max()), 1e-300)
+        from .arrangements import interior_point
+
+        gates = np.array([interior_point(self.Xb, self.arrangement.patterns[i]) for i in np.flatnonzero(keep)])
+        scale = np.sqrt(norms[keep])
+        net = GatedNetwork(gates.reshape(-1, self.Xb.shape[1]), U[keep] / scale[:, None], scale, self.bias,
+                           self.penalty_beta, {"model": "gated-relu", "bias_convention": self.bias,
+                                               "widths": {"raw": int(keep.sum())}})
+        dual = np.asarray(self.data_constraint.dual_value, dtype=np.float64).reshape(-1).copy()
+        return SolveResult(run, np.array([]), 0.0, dual, convex, float(norms.sum()), net, self.penalty_beta)

@@ -24,9 +24,9 @@ from pathlib import Path
 
 import numpy as np
 
-from .architectures import Deep1D, TwoLayer
+from .architectures import Deep1D, GatedReLU, TwoLayer
 
-MODELS = ("two-layer", "deep-1d")
+MODELS = ("two-layer", "deep-1d", "gated-relu")
 from .errors import CvxnnError, ProblemFileError
 from .validation import closest
 
@@ -67,6 +67,9 @@ class Problem:
         model = check_choice(self.model, MODELS, "model")
         if model == "deep-1d":
             return Deep1D(self.depth, self.activation, bias=self.bias, ramps=self.ramps)
+        if model == "gated-relu":
+            return GatedReLU(bias=self.bias, patterns=self.patterns, n_samples=self.n_samples,
+                             max_patterns=self.max_patterns)
         if self.depth != 2:
             from .errors import UnsupportedCombinationError
 

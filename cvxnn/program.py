@@ -16,7 +16,7 @@ import cvxpy as cp
 import numpy as np
 
 from . import dictionaries
-from .architectures import Deep1D, TwoLayer
+from .architectures import Deep1D, GatedReLU, TwoLayer
 from .errors import InvalidDataError, InvalidParameterError, SolverFailedError, UnsupportedCombinationError
 from .network import Network
 from .reconstruct import caratheodory_prune
@@ -212,12 +212,16 @@ def build(X, y, architecture=None, beta=None, *, duplicates: str = "error", mode
             "or use mode='training'."
         )
     X, y = check_xy(X, y)
-    if not isinstance(architecture, (TwoLayer, Deep1D)):
+    if not isinstance(architecture, (TwoLayer, Deep1D, GatedReLU)):
         raise UnsupportedCombinationError(
-            f"architecture {architecture!r} is not available in this version; use cvxnn.TwoLayer(...) or "
-            "cvxnn.Deep1D(...)."
+            f"architecture {architecture!r} is not available in this version; use cvxnn.TwoLayer(...), "
+            "cvxnn.Deep1D(...) or cvxnn.GatedReLU(...)."
         )
     bias = architecture.resolve_bias(X.shape[1])
+    if isinstance(architecture, GatedReLU):
+        if mode != "training":
+            raise UnsupportedCombinationError("gated-relu nets are trained with beta > 0 (mode='training').")
+        return build_arrangement_program(X, y, architecture, beta, bias, duplicates)
     check_duplicates(X, duplicates)
     if isinstance(architecture, TwoLayer) and architecture.uses_arrangement(X.shape[1]):
         if mode != "training":
@@ -261,6 +265,10 @@ def build_arrangement_program(X, y, architecture, beta, bias, duplicates):
         arr = sample_patterns(Xb, architecture.n_samples, seed=architecture.seed, bias_column=bias == "penalized")
     else:
         arr = enumerate_patterns(Xb, max_patterns=architecture.max_patterns)
+    if isinstance(architecture, GatedReLU):
+        from .grouplasso import GatedProgram
+
+        return GatedProgram(X, y, architecture, beta, arr, bias, duplicates)
     use = architecture.column_generation
     if use or (use is None and X.shape[0] * len(arr) > PATTERN_GENERATION_THRESHOLD):
         return PatternGenerationProgram(X, y, architecture, beta, arr, bias, duplicates)

@@ -206,3 +206,18 @@ def test_many_start_training_never_beats_the_certified_optimum():
         final = objectives().numpy()
     assert final.min() >= bound - 1e-12
     assert final.min() <= t.result.convex_objective * (1 + 5e-3)  # SPEC 4.6: training rarely gets closer
+
+
+def test_gated_relu_is_a_different_model_below_the_relu_optimum():
+    X, y = data(12, 2, seed=9)
+    g = cvxnn.train(X, y, cvxnn.GatedReLU(), beta=0.05)
+    r = cvxnn.train(X, y, cvxnn.TwoLayer("relu"), beta=0.05)
+    assert g.to_dict()["model"] == "gated-relu" and g.certificate.globally_optimal
+    assert g.result.convex_objective <= r.result.convex_objective + 1e-9
+    assert rel(g.network.objective(X, y), g.result.convex_objective) < 1e-6
+    # the gated forward pass by hand
+    net = g.network
+    Xb = np.hstack([X, np.ones((len(y), 1))])
+    f = ((Xb @ net.gates.T >= 0) * (Xb @ net.U.T)) @ net.alpha
+    np.testing.assert_allclose(f, net.predict(X), atol=1e-12)
+    assert "gated ReLU" in g.explain()
