@@ -66,8 +66,10 @@ class Trained:
         """Breakpoints, mirror centres and symmetry windows of the fit (SPEC 7); see :mod:`cvxnn.symmetry`."""
         from .symmetry import symmetries
 
-        if self.program.X.shape[1] != 1 or not hasattr(self.program, "dictionary"):
-            return None  # the symmetry report covers 1-D dictionary models
+        kind = type(getattr(self.program, "dictionary", None)).__name__
+        if self.program.X.shape[1] != 1 or kind not in ("BreakpointDictionary1D", "RampDictionary1D",
+                                                        "AbsChainDictionary1D"):
+            return None  # the symmetry report covers the 1-D dictionary models
         return symmetries(self)
 
     def explain(self) -> str:

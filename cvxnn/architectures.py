@@ -39,6 +39,7 @@ class TwoLayer:
     max_patterns: int = 100_000
     seed: int = 0
     column_generation: bool | None = None  # arrangement programs: None = automatic above a size threshold
+    inner_norm: str = "l2"  # abs only: 'l1' = l1-normalised inner weights, the finite wedge Lasso (SPEC 5.1)
 
     def __post_init__(self):
         act = Activation(self.activation, self.leaky_slope)
@@ -50,6 +51,12 @@ class TwoLayer:
         object.__setattr__(self, "activation", act.name)
         object.__setattr__(self, "sign_objective", check_choice(self.sign_objective, SIGN_OBJECTIVES, "sign objective"))
         object.__setattr__(self, "patterns", check_choice(self.patterns, PATTERN_MODES, "patterns mode"))
+        object.__setattr__(self, "inner_norm", check_choice(self.inner_norm, ("l2", "l1"), "inner norm"))
+        if self.inner_norm == "l1" and act.name != "abs":
+            raise UnsupportedCombinationError(
+                f"inner_norm='l1' (the finite wedge dictionary) is exact for absolute-value nets only; received "
+                f"activation {act.name!r}. Use activation='abs' or inner_norm='l2'."
+            )
         for name in ("n_samples", "max_patterns"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
@@ -71,13 +78,20 @@ class TwoLayer:
 
     def resolve_bias(self, d: int) -> str:
         """The bias convention used for input dimension d (the default depends on d, SPEC 0)."""
-        bias = self.bias or ("free" if d == 1 else "penalized")
+        bias = self.bias or ("free" if d == 1 or self.inner_norm == "l1" else "penalized")
         if self.activation in STEP_ACTIVATIONS and (d > 1 or bias != "free"):
             raise UnsupportedCombinationError(
                 f"{self.activation} nets are available on 1-D data with bias='free' only; received bias={bias!r} "
                 f"and {d}-dimensional inputs. Their exact Lasso needs a free breakpoint per unit and a free output "
                 "bias."
             )
+        if self.inner_norm == "l1":
+            if bias != "free":
+                raise UnsupportedCombinationError(
+                    f"l1-normalised absolute-value nets are exact with bias='free' (free inner biases and output "
+                    f"bias); received bias={bias!r}."
+                )
+            return bias
         if d > 1 and bias == "free":
             raise UnsupportedCombinationError(
                 f"bias='free' (unpenalised inner biases) is exact only for 1-D data; received X with {d} columns. "
@@ -88,7 +102,7 @@ class TwoLayer:
     def uses_arrangement(self, d: int) -> bool:
         """True when the exact program is the group Lasso over the hyperplane arrangement (d >= 2 or a penalised
         bias on 1-D data)."""
-        return d > 1 or self.resolve_bias(d) == "penalized"
+        return self.inner_norm == "l2" and (d > 1 or self.resolve_bias(d) == "penalized")
 
     def describe(self) -> dict:
         d = {"model": self.model, "depth": 2, "activation": self.activation}
@@ -96,6 +110,8 @@ class TwoLayer:
             d["leaky_slope"] = self.leaky_slope
         if self.activation in STEP_ACTIVATIONS:
             d["sign_objective"] = self.sign_objective
+        if self.inner_norm != "l2":
+            d["inner_norm"] = self.inner_norm
         return d
 
 

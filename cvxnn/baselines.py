@@ -91,7 +91,12 @@ def _spec(architecture, d: int) -> _Spec:
         raise UnsupportedCombinationError(
             f"architecture {architecture!r} has no nonconvex baseline; use cvxnn.TwoLayer(...) or cvxnn.Deep1D(...)."
         )
-    bias = architecture.resolve_bias(d)  # raises for d > 1 and for unsupported bias conventions
+    bias = architecture.resolve_bias(d)  # raises for unsupported bias conventions
+    if d > 1 or bias == "penalized":
+        raise UnsupportedCombinationError(
+            f"the nonconvex baseline covers 1-D models with bias 'free' or 'none'; received {d}-dimensional inputs "
+            f"with bias {bias!r}."
+        )
     if isinstance(architecture, TwoLayer):
         act = architecture.act
         if act.name in STEP_ACTIVATIONS:

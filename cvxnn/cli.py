@@ -52,6 +52,8 @@ def _add_problem_arguments(p):
     p.add_argument("--sign-objective", default=None,
                    help="sign/threshold nets: amplitude (default) | l1-outer")
     p.add_argument("--duplicates", default=None, help="error | merge: how to treat repeated input points")
+    p.add_argument("--inner-norm", default=None,
+                   help="abs nets: l2 (weight decay, default) | l1 (l1-normalised inner weights, wedge Lasso)")
     p.add_argument("--patterns", default=None,
                    help="d >= 2 or --bias penalized: exact (enumerate the arrangement, default) | sample")
     p.add_argument("--n-samples", type=int, default=None, help="number of sampled gates with --patterns sample")
@@ -119,7 +121,8 @@ def _problem_from_args(args):
     for attr, flag in (("model", "model"), ("activation", "activation"), ("depth", "depth"), ("bias", "bias"),
                        ("leaky_slope", "leaky_slope"), ("sign_objective", "sign_objective"),
                        ("duplicates", "duplicates"), ("ramps", "ramps"), ("patterns", "patterns"),
-                       ("n_samples", "n_samples"), ("max_patterns", "max_patterns")):
+                       ("n_samples", "n_samples"), ("max_patterns", "max_patterns"),
+                       ("inner_norm", "inner_norm")):
         value = getattr(args, flag)
         if value is not None:
             setattr(prob, attr, value)

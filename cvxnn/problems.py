@@ -31,7 +31,7 @@ from .errors import CvxnnError, ProblemFileError
 from .validation import closest
 
 TOP_KEYS = {"name", "description", "model", "activation", "depth", "bias", "beta", "mode", "leaky_slope",
-            "sign_objective", "ramps", "patterns", "n_samples", "max_patterns", "duplicates", "data"}
+            "sign_objective", "ramps", "patterns", "n_samples", "max_patterns", "inner_norm", "duplicates", "data"}
 DATA_KEYS = {"x", "y", "csv", "generator", "n", "seed", "noise"}
 GENERATORS = ("noisy_sine",)
 
@@ -55,6 +55,7 @@ class Problem:
     patterns: str = "exact"
     n_samples: int = 2000
     max_patterns: int = 100_000
+    inner_norm: str = "l2"
     duplicates: str = "error"
     description: str = ""
     source: str = "builtin"
@@ -78,7 +79,7 @@ class Problem:
             )
         return TwoLayer(self.activation, bias=self.bias, leaky_slope=self.leaky_slope,
                         sign_objective=self.sign_objective, patterns=self.patterns, n_samples=self.n_samples,
-                        max_patterns=self.max_patterns)
+                        max_patterns=self.max_patterns, inner_norm=self.inner_norm)
 
     @property
     def n(self) -> int:
@@ -184,6 +185,7 @@ def load_problem(path) -> Problem:
         patterns=_get(doc, "patterns", str, path, "exact"),
         n_samples=_get(doc, "n_samples", int, path, 2000),
         max_patterns=_get(doc, "max_patterns", int, path, 100_000),
+        inner_norm=_get(doc, "inner_norm", str, path, "l2"),
         duplicates=_get(doc, "duplicates", str, path, "error"),
         description=_get(doc, "description", str, path, ""),
         source=str(path),

@@ -235,7 +235,7 @@ def build(X, y, architecture=None, beta=None, *, duplicates: str = "error", mode
             f"all {X.shape[0]} inputs are the same point x = {X[0, 0]:g}; at least two distinct inputs are needed "
             "to train on 1-D data."
         )
-    dictionary = make_dictionary(X[:, 0], architecture, bias)
+    dictionary = make_dictionary(X, architecture, bias)
     oracle = dictionary.oracle
     if mode == "interpolation":
         _check_interpolable(X, y)
@@ -281,8 +281,13 @@ def _colgen_threshold() -> int:
     return COLUMN_GENERATION_THRESHOLD
 
 
-def make_dictionary(x, architecture, bias):
-    """The exact finite dictionary of ``architecture`` on the 1-D points x (SPEC 2 and 3)."""
+def make_dictionary(X, architecture, bias):
+    """The exact finite dictionary of ``architecture`` on the inputs X (SPEC 2, 3 and 5.1)."""
+    if getattr(architecture, "inner_norm", "l2") == "l1":
+        from .wedge import wedge_dictionary
+
+        return wedge_dictionary(X)
+    x = X[:, 0]
     if isinstance(architecture, Deep1D) and architecture.depth >= 3:
         from . import chains
 

@@ -78,7 +78,7 @@ def test_not_certified_exit_1(csv_path, capsys):
         ("x,y\n0,1\n1,2\n2,3\n", ["--activation", "sigmoid"], "activation"),
         ("x,y\n0,1\n1,2\n2,3\n", ["--model", "two-layers"], "Did you mean 'two-layer'"),
         ("x,y\n0,1\n1,2\n2,3\n", ["--depth", "3"], "needs depth 2"),
-        ("x,y\n0,1\n1,2\n2,3\n", ["--bias", "penalized"], "penalized"),
+        ("x,y\n0,1\n1,2\n2,3\n", ["--bias", "none", "--activation", "sign"], "bias='free' only"),
         ("x,y\n0,1\n1,2\n2,3\n", ["--bias", "sometimes"], "bias convention"),
         ("x,y\n0,1\n1,2\n2,3\n", ["--solver", "clarabell"], "Did you mean 'clarabel'"),
         ("x,y\n0,1\n1,2\n2,3\n", ["--accuracy", "extreme"], "accuracy"),

@@ -221,3 +221,21 @@ def test_gated_relu_is_a_different_model_below_the_relu_optimum():
     f = ((Xb @ net.gates.T >= 0) * (Xb @ net.U.T)) @ net.alpha
     np.testing.assert_allclose(f, net.predict(X), atol=1e-12)
     assert "gated ReLU" in g.explain()
+
+
+def test_l1_normalised_abs_nets_through_the_api_and_cli(tmp_path):
+    from cvxnn.cli import main
+
+    X, y = data(10, 3, seed=10)
+    t = cvxnn.train(X, y, cvxnn.TwoLayer("abs", inner_norm="l1"), beta=0.05)
+    assert t.certificate.globally_optimal and t.program.size == 285  # C(10 + 3, 3) - 1 on general-position data
+    W1 = t.network.layers[0].weight
+    a = t.network.layers[1].weight[0]
+    pen = 0.05 / 2 * (np.sum(np.abs(W1).sum(axis=1) ** 2) + np.sum(a**2))  # (beta/2)(||w||_1^2 + alpha^2)
+    assert rel(t.network.penalty_value(), pen) < 1e-12
+    assert rel(t.network.objective(X, y), t.result.convex_objective) < 1e-6
+    with pytest.raises(cvxnn.UnsupportedCombinationError, match="absolute-value nets only"):
+        cvxnn.TwoLayer("relu", inner_norm="l1")
+    path = tmp_path / "d3.csv"
+    write_csv(path, X, y)
+    assert main(["solve", "--data", str(path), "--activation", "abs", "--inner-norm", "l1", "--beta", "0.05"]) == 0

@@ -49,14 +49,15 @@ def test_unknown_bias_convention():
         cvxnn.TwoLayer("relu", bias="freee")
 
 
-def test_refused_combination_penalized_bias_1d():
-    with pytest.raises(UnsupportedCombinationError, match="'free'"):
-        cvxnn.build(X, Y, cvxnn.TwoLayer("relu", bias="penalized"), beta=0.1)
+def test_refused_combination_step_units_without_free_bias():
+    with pytest.raises(UnsupportedCombinationError, match="bias='free' only"):
+        cvxnn.build(X, Y, cvxnn.TwoLayer("sign", bias="none"), beta=0.1)
 
 
-def test_refused_multidimensional_input():
+def test_refused_free_bias_in_several_dimensions():
     with pytest.raises(UnsupportedCombinationError, match="2 columns"):
-        cvxnn.build(np.random.default_rng(0).normal(size=(5, 2)), np.ones(5), cvxnn.TwoLayer("relu"), beta=0.1)
+        cvxnn.build(np.random.default_rng(0).normal(size=(5, 2)), np.ones(5), cvxnn.TwoLayer("relu", bias="free"),
+                    beta=0.1)
 
 
 @pytest.mark.parametrize("slope", [0.0, 1.0, -0.2, 2.0])

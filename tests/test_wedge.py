@@ -247,17 +247,37 @@ def _independent_sup(lam, X, rng, n_random=4000, n_cells=12, n_nm=3):
     return best
 
 
+def _lam_favouring_full_support(D, X):
+    """A centred lam whose strict maximiser is a column through d points with full support (u dense): with
+    l1-normalised units the optimal duals and random lam are nearly always maximised by axis or 2-sparse units,
+    which would leave the cross-product columns untested. LP: max A_j^T lam s.t. |A_k^T lam| <= 1 (k != j)."""
+    n, d = X.shape
+    A = D.matrix
+    for j in range(D.size):
+        if len(D.point_sets[j]) != d:
+            continue
+        others = np.delete(A, j, axis=1)
+        r = linprog(-A[:, j], A_ub=np.vstack([others.T, -others.T]), b_ub=np.ones(2 * others.shape[1]),
+                    A_eq=np.ones((1, n)), b_eq=[0.0], bounds=[(-10, 10)] * n, method="highs")
+        if r.status == 0 and -r.fun > 1 + 1e-3:
+            return r.x - r.x.mean()
+    raise AssertionError("no full-support column can be made the strict maximiser")
+
+
 @pytest.mark.parametrize("d,n", [(2, 9), (3, 8), (4, 7)])
 def test_dual_sup_is_exact_against_independent_search(d, n):
     """No unit found by sampling, cell LPs or local refinement beats the dictionary's sup (exactness), and the
-    best found comes within a few % of it. d = 4 passes too: the vertex argument does not depend on d."""
+    best found comes within a few % of it; for the optimal dual, a random lam, and a lam maximised by a dense
+    cross-product column. d = 4 passes too: the vertex argument does not depend on d."""
     X, y = _data(n, d, seed=11 * d + n)
     D, prog, res, cert = _solve(X, y)
     rng = np.random.default_rng(d)
     lam_opt = res.dual - res.dual.mean()
     lam_rand = rng.standard_normal(n)
     lam_rand -= lam_rand.mean()
-    for lam in (lam_opt, lam_rand):
+    lam_dense = _lam_favouring_full_support(D, X)
+    assert len(D.dual_sup(lam_dense, X, "free")[1]["points"]) == d
+    for lam in (lam_opt, lam_rand, lam_dense):
         M = D.dual_sup(lam, X, "free")[0]
         if lam is lam_opt:
             assert M == pytest.approx(cert.dual_violation * prog.penalty_beta, rel=1e-14)
