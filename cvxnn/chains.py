@@ -20,7 +20,6 @@ biases. AM-GM makes the cost of a unit beta |alpha prod w|, so training is a Las
 from __future__ import annotations
 
 import itertools
-import math
 from dataclasses import dataclass
 
 import numpy as np

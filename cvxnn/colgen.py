@@ -23,6 +23,52 @@ from .solvers import SolverRun
 COLUMN_GENERATION_THRESHOLD = 20_000
 
 
+def generate_columns(initial, solve_restricted, price, threshold: float, add_per_round: int, max_rounds: int,
+                     progress: bool = False, desc: str = "column generation"):
+    """The column-generation loop shared by dictionaries and arrangements.
+
+    ``solve_restricted(working) -> (program, result)`` solves on the working set; ``price(program, result,
+    working) -> (scores, working)`` returns the oracle score of EVERY column (or pattern) at the result's dual and
+    the working set to keep. Columns outside the working set scoring above ``threshold * (1 + 1e-7)`` are added,
+    most violated first, up to ``add_per_round``; the loop stops when none is violated. Returns
+    (program, result with times summed over rounds, log)."""
+    working = np.unique(np.asarray(initial, dtype=int))
+    totals = {"compile": 0.0, "setup": 0.0, "solve": 0.0, "wall": 0.0, "pricing": 0.0}
+    iterations, log = 0, []
+    bar = None
+    if progress:
+        from tqdm import tqdm
+
+        bar = tqdm(total=max_rounds, desc=desc, unit="round")
+    t_start = time.perf_counter()
+    for round_index in range(max_rounds):
+        program, res = solve_restricted(working)
+        for key in ("compile", "setup", "solve"):
+            totals[key] += res.run.times.get(key) or 0.0
+        iterations += res.run.iterations or 0
+        t0 = time.perf_counter()
+        scores, working = price(program, res, working)
+        totals["pricing"] += time.perf_counter() - t0
+        scores = scores.copy()
+        scores[working] = 0.0
+        violated = np.flatnonzero(scores > threshold * (1.0 + 1e-7))
+        add = violated[np.argsort(-scores[violated])][:add_per_round]
+        log.append({"round": round_index + 1, "working_set": int(working.size), "objective": res.convex_objective,
+                    "max_violation": float(scores.max() / threshold) if scores.size else 0.0,
+                    "added": int(add.size)})
+        if bar is not None:
+            bar.update(1)
+        if add.size == 0:
+            break
+        working = np.concatenate([working, add])
+    if bar is not None:
+        bar.close()
+    totals["wall"] = time.perf_counter() - t_start
+    res.run = SolverRun(res.run.solver, res.run.accuracy, res.run.status, res.run.raw_status, res.run.tolerance,
+                        res.run.options, totals, iterations, res.run.error)
+    return program, res, log
+
+
 @dataclass
 class _BetaValue:
     value: float
@@ -120,18 +166,8 @@ class ColumnGenerationProgram:
     def solve(self, solver: str = "auto", accuracy: str = "high", time_limit=None, warm_start=False,
               prune: bool = True, progress: bool = False, **options) -> SolveResult:
         solver = resolve_solver(solver, self.mode)
-        working = self._initial_working_set()
-        threshold = 1.0 if self.mode == "interpolation" else self.beta.value
-        totals = {"compile": 0.0, "setup": 0.0, "solve": 0.0, "wall": 0.0, "pricing": 0.0}
-        iterations = 0
-        bar = None
-        if progress:
-            from tqdm import tqdm
 
-            bar = tqdm(total=self.max_rounds, desc="column generation", unit="round")
-        t_start = time.perf_counter()
-        self.log = ColumnGenerationLog()
-        for round_index in range(self.max_rounds):
+        def solve_restricted(working):
             self.dictionary = self.full_dictionary.subset(working)
             if self.mode == "interpolation":
                 restricted = InterpolationProgram(self.X, self.y, self.architecture, self.dictionary, self.bias,
@@ -139,35 +175,18 @@ class ColumnGenerationProgram:
             else:
                 restricted = LassoProgram(self.X, self.y, self.architecture, self.beta.value, self.dictionary,
                                           self.bias, "restricted", self.oracle, self.duplicates)
-            res = restricted.solve(solver, accuracy, time_limit=time_limit, prune=False, **options)
-            for key in ("compile", "setup", "solve"):
-                totals[key] += res.run.times.get(key) or 0.0
-            iterations += res.run.iterations or 0
-            t0 = time.perf_counter()
-            lam = res.dual.copy()
-            if self.has_output_bias:
-                lam -= lam.mean()
-            scores = np.abs(self.full_dictionary.scores(lam))
-            totals["pricing"] += time.perf_counter() - t0
-            scores[working] = 0.0
-            violated = np.flatnonzero(scores > threshold * (1.0 + 1e-7))
-            add = violated[np.argsort(-scores[violated])][: self.add_per_round]
-            self.log.rounds.append({"round": round_index + 1, "working_set": int(working.size),
-                                    "objective": res.convex_objective,
-                                    "max_violation": float(scores.max() / threshold) if scores.size else 0.0,
-                                    "added": int(add.size)})
-            if bar is not None:
-                bar.update(1)
-            if add.size == 0:
-                break
-            working = np.concatenate([working, add])
-        if bar is not None:
-            bar.close()
-        totals["wall"] = time.perf_counter() - t_start
-        run = SolverRun(res.run.solver, res.run.accuracy, res.run.status, res.run.raw_status, res.run.tolerance,
-                        res.run.options, totals, iterations, res.run.error)
+            return restricted, restricted.solve(solver, accuracy, time_limit=time_limit, prune=False, **options)
+
+        def price(restricted, res, working):
+            lam = res.dual - (res.dual.mean() if self.has_output_bias else 0.0)
+            return np.abs(self.full_dictionary.scores(lam)), working
+
+        threshold = 1.0 if self.mode == "interpolation" else self.beta.value
+        _, res, rounds = generate_columns(self._initial_working_set(), solve_restricted, price, threshold,
+                                          self.add_per_round, self.max_rounds, progress)
+        self.log = ColumnGenerationLog(rounds)
         z, xi = res.z, res.xi
         convex, l1 = self.convex_objective(z, xi), float(np.sum(np.abs(z)))
         if prune:
             z, xi = caratheodory_prune(self.dictionary.matrix, z, xi, self.has_output_bias)
-        return SolveResult(run, z, xi, res.dual, convex, l1, self.reconstruct(z, xi), self.penalty_beta)
+        return SolveResult(res.run, z, xi, res.dual, convex, l1, self.reconstruct(z, xi), self.penalty_beta)

@@ -39,7 +39,7 @@ def explain(trained) -> str:
         add("     minimise (1/2) sum_k (f(x_k) - y_k)^2 + (beta/2) sum_i (w_i^2 + alpha_i^2),")
     add(f"     f(x) = sum_i alpha_i {act}(w_i x + b_i)" + (" + xi" if prog.has_output_bias else "") + ".")
     add("2. The convex problem. Rescaling each unit (AM-GM: (w^2 + alpha^2)/2 >= |w alpha|) makes the cost of a")
-    add(f"   unit its coefficient |z_j|; a unit's breakpoint can sit at a data point (or in a gap, for step units)")
+    add("   unit its coefficient |z_j|; a unit's breakpoint can sit at a data point (or in a gap, for step units)")
     add(f"   without loss, so training is a {s['program']} over {s['dictionary_size']} columns:")
     add("     min ||z||_1  s.t.  A z + xi 1 = y" if interp else
         "     min (1/2)||A z + xi 1 - y||^2 + beta ||z||_1" if prog.has_output_bias else
@@ -49,7 +49,7 @@ def explain(trained) -> str:
     add("     max " + ("lambda^T y" if interp else "lambda^T y - (1/2)||lambda||^2") + "  subject to")
     add("       " + ("sum_k lambda_k = 0  and  " if prog.has_output_bias else "")
         + f"|lambda^T {act}(w x + b)| <= {'1' if interp else 'beta'} for every unit with |w| = 1.")
-    add(f"   The solver's multiplier of the data constraint gives lambda"
+    add("   The solver's multiplier of the data constraint gives lambda"
         + ("" if interp else " (it equals the residual y - f(X))") + ".")
     add(f"   Largest constraint value over ALL units / {'1' if interp else 'beta'} = {cert.dual_violation:.10f}"
         f" (oracle: {cert.oracle}).")

@@ -16,8 +16,6 @@ are the whole arrangement (scope 'global'), otherwise only over the sampled patt
 
 from __future__ import annotations
 
-import time
-
 import cvxpy as cp
 import numpy as np
 from scipy.optimize import nnls
@@ -27,7 +25,7 @@ from .errors import SolverFailedError
 from .network import Layer, Network, Penalty, PenaltyTerm
 from .program import SolveResult, resolve_solver
 from .reconstruct import active_set, caratheodory_prune
-from .solvers import SolverRun, get_solver
+from .solvers import get_solver
 
 BLOCK_RTOL = 1e-9  # blocks with norm <= BLOCK_RTOL * max norm are zero
 MERGE_COS = 1 - 1e-10  # units whose directions have cosine above this (same sign) are merged
@@ -263,6 +261,8 @@ def pattern_generation(X, y, architecture, beta, bias, full, *, initial=None, ou
     patterns with the exact oracle at the solver's dual, add the most violated (score > beta), repeat until none is
     violated. Restricted solutions are feasible for the full program and the final certificate prices every
     pattern of ``full``, so the scope is that of ``full``. Returns (program, result, log)."""
+    from .colgen import generate_columns
+
     Xb = with_bias_column(X, bias)
     act = architecture.act
     n = X.shape[0]
@@ -277,47 +277,22 @@ def pattern_generation(X, y, architecture, beta, bias, full, *, initial=None, ou
 
         sampled = sample_patterns(Xb, 4 * n, seed=0, bias_column=bias == "penalized").patterns
         initial = np.concatenate([initial, _locate(full.patterns, sampled)])
-    working = np.unique(np.asarray(initial, dtype=int))
-    log = []
-    bar = None
-    if progress:
-        from tqdm import tqdm
 
-        bar = tqdm(total=max_rounds, desc="pattern generation", unit="round")
-    totals = {"compile": 0.0, "setup": 0.0, "solve": 0.0, "wall": 0.0, "pricing": 0.0}
-    iterations = 0
-    t_start = time.perf_counter()
-    for round_index in range(max_rounds):
+    def solve_restricted(working):
         prog = ArrangementProgram(X, y, architecture, beta, subset_arrangement(full, working), bias,
                                   oracle_arrangement=full, duplicates=duplicates, output_bias=output_bias)
-        res = prog.solve(solver, accuracy, time_limit=time_limit, prune=False)
-        for key in ("compile", "setup", "solve"):
-            totals[key] += res.run.times.get(key) or 0.0
-        iterations += res.run.iterations or 0
-        t0 = time.perf_counter()
+        return prog, prog.solve(solver, accuracy, time_limit=time_limit, prune=False)
+
+    def price(prog, res, working):
         lam = res.dual - (res.dual.mean() if output_bias else 0.0)
         scores = pattern_values(lam, Xb, full.patterns, act, threshold=0.5 * beta)
-        totals["pricing"] += time.perf_counter() - t0
         # keep the working set small: patterns with a nonzero block, or close to their dual constraint
-        V, W = prog.V.value, prog.W.value
-        block = np.maximum(np.linalg.norm(V, axis=1), np.linalg.norm(W, axis=1))
+        block = np.maximum(np.linalg.norm(prog.V.value, axis=1), np.linalg.norm(prog.W.value, axis=1))
         active = block > 1e-9 * max(float(block.max()), 1e-300)
-        working = working[active | (scores[working] >= 0.9 * beta)]
-        scores[working] = 0.0
-        violated = np.flatnonzero(scores > beta * (1 + 1e-7))
-        add = violated[np.argsort(-scores[violated])][:add_per_round]
-        log.append({"round": round_index + 1, "working_set": int(working.size), "objective": res.convex_objective,
-                    "max_violation": float(scores.max() / beta) if scores.size else 0.0, "added": int(add.size)})
-        if bar is not None:
-            bar.update(1)
-        if add.size == 0:
-            break
-        working = np.concatenate([working, add])
-    if bar is not None:
-        bar.close()
-    totals["wall"] = time.perf_counter() - t_start
-    res.run = SolverRun(res.run.solver, res.run.accuracy, res.run.status, res.run.raw_status, res.run.tolerance,
-                        res.run.options, totals, iterations, res.run.error)
+        return scores, working[active | (scores[working] >= 0.9 * beta)]
+
+    prog, res, log = generate_columns(initial, solve_restricted, price, beta, add_per_round, max_rounds, progress,
+                                      "pattern generation")
     res.network = prog.reconstruct(prog.V.value, prog.W.value, res.xi, prune=True)
     prog.generation_log = log
     return prog, res, log

@@ -10,7 +10,7 @@ an explicit variable so that the multiplier of the equality constraint is the du
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import cvxpy as cp
 import numpy as np
