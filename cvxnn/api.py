@@ -98,14 +98,16 @@ def _solver_version(name: str):
 
 
 def train(X, y, architecture=None, beta=None, *, solver: str = "auto", accuracy: str = "high",
-          duplicates: str = "error", time_limit: float | None = None, mode: str = "training") -> Trained:
+          duplicates: str = "error", time_limit: float | None = None, mode: str = "training",
+          progress: bool = False) -> Trained:
     """Build the convex program, solve it, rebuild the network and certify it.
 
     mode='interpolation' solves the minimum-norm interpolation problem (the beta -> 0 limit; beta must be None).
-    solver='auto' uses Clarabel for training and HiGHS for the interpolation LP.
+    solver='auto' uses Clarabel for training and HiGHS for the interpolation LP. progress: progress bars on stderr
+    for pattern enumeration and column-generation rounds.
     """
-    program = build(X, y, architecture, beta, duplicates=duplicates, mode=mode)
-    result = program.solve(solver=solver, accuracy=accuracy, time_limit=time_limit)
+    program = build(X, y, architecture, beta, duplicates=duplicates, mode=mode, progress=progress)
+    result = program.solve(solver=solver, accuracy=accuracy, time_limit=time_limit, progress=progress)
     return Trained(program, result, certify(program, result))
 
 

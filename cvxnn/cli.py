@@ -144,10 +144,17 @@ def _problem_from_args(args):
 
 def _train_from_args(args):
     from .api import train
+    from .program import size_estimate
+    from .validation import check_xy
 
     prob = _problem_from_args(args)
-    return train(prob.X, prob.y, prob.architecture(), prob.beta, solver=args.solver, accuracy=args.accuracy,
-                 duplicates=prob.duplicates, time_limit=args.time_limit, mode=prob.mode)
+    arch = prob.architecture()
+    X, _ = check_xy(prob.X, prob.y)  # bad data is reported before anything is sized or built
+    size = size_estimate(X, arch)
+    print(f"building: {size['count']:,} {size['kind']} (n = {prob.n})", file=sys.stderr)
+    return train(prob.X, prob.y, arch, prob.beta, solver=args.solver, accuracy=args.accuracy,
+                 duplicates=prob.duplicates, time_limit=args.time_limit, mode=prob.mode,
+                 progress=sys.stderr.isatty())
 
 
 def cmd_plot(args) -> int:

@@ -157,7 +157,7 @@ class ArrangementProgram:
 
     # ------------------------------------------------------------------------------ solve and invert
     def solve(self, solver="auto", accuracy="high", time_limit=None, warm_start=False, prune=True,
-              **options) -> SolveResult:
+              progress=False, **options) -> SolveResult:
         adapter = get_solver(resolve_solver(solver, self.mode))
         run = adapter.solve(self.problem, accuracy, time_limit=time_limit, warm_start=warm_start, **options)
         if not run.has_solution or self.V.value is None:
@@ -440,7 +440,8 @@ class GatedProgram:
         i = int(np.argmax(norms))
         return float(norms[i]), {"pattern": i}
 
-    def solve(self, solver="auto", accuracy="high", time_limit=None, warm_start=False, prune=True, **options):
+    def solve(self, solver="auto", accuracy="high", time_limit=None, warm_start=False, prune=True, progress=False,
+              **options):
         adapter = get_solver(resolve_solver(solver, self.mode))
         run = adapter.solve(self.problem, accuracy, time_limit=time_limit, warm_start=warm_start, **options)
         if not run.has_solution or self.U.value is None:

@@ -179,3 +179,11 @@ class Network:
         from .torch_interop import network_to_torch
 
         return network_to_torch(self)
+
+    @classmethod
+    def from_torch(cls, module, penalty: Penalty, meta: dict | None = None) -> "Network":
+        """Read a ``torch.nn.Sequential`` of Linear and activation modules (ReLU, LeakyReLU, Abs); the penalty to
+        evaluate it with must be given (torch modules carry none)."""
+        from .torch_interop import network_from_torch
+
+        return network_from_torch(module, penalty, meta)

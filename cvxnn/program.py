@@ -114,7 +114,7 @@ class DictionaryProgram:
         return self.dictionary.to_network(z, xi, self.y, self.penalty_beta, self.bias, self.architecture)
 
     def solve(self, solver: str = "auto", accuracy: str = "high", time_limit: float | None = None,
-              warm_start: bool = False, prune: bool = True, **options) -> SolveResult:
+              warm_start: bool = False, prune: bool = True, progress: bool = False, **options) -> SolveResult:
         """Solve with a registered solver ('auto': Clarabel for training, HiGHS for the interpolation LP) and
         rebuild the network; ``prune`` applies Caratheodory pruning (same fit, same l1 norm, at most n + 1 units).
         Raises :class:`SolverFailedError` when no solution comes back."""
@@ -193,7 +193,8 @@ class InterpolationProgram(DictionaryProgram):
         return float(np.sum(np.abs(z)))
 
 
-def build(X, y, architecture=None, beta=None, *, duplicates: str = "error", mode: str = "training"):
+def build(X, y, architecture=None, beta=None, *, duplicates: str = "error", mode: str = "training",
+          progress: bool = False):
     """Build the convex program equivalent to training ``architecture`` on (X, y) with weight decay beta.
 
     mode: 'training' (default; needs beta > 0) or 'interpolation' (minimum-norm exact fit, the beta -> 0 limit;
@@ -201,6 +202,7 @@ def build(X, y, architecture=None, beta=None, *, duplicates: str = "error", mode
     duplicates: 'error' (default) rejects repeated input points; 'merge' lets repeated points share one breakpoint
     while every sample still counts in the loss (exact: the objective is unchanged). In interpolation mode repeated
     points must have equal targets.
+    progress: a progress bar (stderr) while enumerating activation patterns.
     """
     architecture = TwoLayer() if architecture is None else architecture
     mode = check_choice(mode, MODES, "mode")
@@ -221,7 +223,7 @@ def build(X, y, architecture=None, beta=None, *, duplicates: str = "error", mode
     if isinstance(architecture, GatedReLU):
         if mode != "training":
             raise UnsupportedCombinationError("gated-relu nets are trained with beta > 0 (mode='training').")
-        return build_arrangement_program(X, y, architecture, beta, bias, duplicates)
+        return build_arrangement_program(X, y, architecture, beta, bias, duplicates, progress)
     check_duplicates(X, duplicates)
     if isinstance(architecture, TwoLayer) and architecture.uses_arrangement(X.shape[1]):
         if mode != "training":
@@ -229,7 +231,7 @@ def build(X, y, architecture=None, beta=None, *, duplicates: str = "error", mode
                 "interpolation mode is available for 1-D dictionary models; received a two-layer net on "
                 f"{X.shape[1]}-dimensional data (or with a penalised bias). Use mode='training' with beta > 0."
             )
-        return build_arrangement_program(X, y, architecture, beta, bias, duplicates)
+        return build_arrangement_program(X, y, architecture, beta, bias, duplicates, progress)
     if np.unique(X[:, 0]).size < 2 and bias == "free":
         raise InvalidDataError(
             f"all {X.shape[0]} inputs are the same point x = {X[0, 0]:g}; at least two distinct inputs are needed "
@@ -254,7 +256,7 @@ def build(X, y, architecture=None, beta=None, *, duplicates: str = "error", mode
     return LassoProgram(X, y, architecture, beta, dictionary, bias, "global", oracle, duplicates)
 
 
-def build_arrangement_program(X, y, architecture, beta, bias, duplicates):
+def build_arrangement_program(X, y, architecture, beta, bias, duplicates, progress=False):
     """Enumerate (or sample) the activation patterns, then the cone-constrained group Lasso (SPEC 4)."""
     from .arrangements import enumerate_patterns, sample_patterns
     from .grouplasso import (PATTERN_GENERATION_THRESHOLD, ArrangementProgram, PatternGenerationProgram,
@@ -264,7 +266,7 @@ def build_arrangement_program(X, y, architecture, beta, bias, duplicates):
     if architecture.patterns == "sample":
         arr = sample_patterns(Xb, architecture.n_samples, seed=architecture.seed, bias_column=bias == "penalized")
     else:
-        arr = enumerate_patterns(Xb, max_patterns=architecture.max_patterns)
+        arr = enumerate_patterns(Xb, max_patterns=architecture.max_patterns, progress=progress)
     if isinstance(architecture, GatedReLU):
         from .grouplasso import GatedProgram
 
@@ -279,6 +281,30 @@ def _colgen_threshold() -> int:
     from .colgen import COLUMN_GENERATION_THRESHOLD
 
     return COLUMN_GENERATION_THRESHOLD
+
+
+def size_estimate(X, architecture) -> dict:
+    """The size of the program ``build`` would make, computed before anything large is built."""
+    from math import comb
+
+    X = np.asarray(X, dtype=np.float64).reshape(len(X), -1)
+    n, d = X.shape
+    if getattr(architecture, "inner_norm", "l2") == "l1":
+        return {"kind": "wedge columns", "count": comb(n + d, d) - 1}
+    if isinstance(architecture, Deep1D) and architecture.depth >= 3:
+        from .chains import abs_chain_work
+
+        if architecture.activation == "relu":
+            return {"kind": "ramp columns", "count": n * (n - 1) // 2}
+        return {"kind": "vertex solves (columns are fewer)", "count": abs_chain_work(n, architecture.depth)}
+    if isinstance(architecture, (TwoLayer, GatedReLU)) and (isinstance(architecture, GatedReLU)
+                                                          or architecture.uses_arrangement(d)):
+        from .arrangements import pattern_count
+        from .grouplasso import with_bias_column
+
+        return {"kind": "activation patterns (upper bound)",
+                "count": pattern_count(with_bias_column(X, architecture.resolve_bias(d)))}
+    return {"kind": "breakpoint columns", "count": 2 * n}
 
 
 def make_dictionary(X, architecture, bias):

@@ -49,7 +49,6 @@ def test_load_rejects_garbage(tmp_path):
 @pytest.mark.parametrize("name", ["relu", "leaky", "abs"])
 def test_torch_round_trip(nets, name):
     torch = require("torch")
-    from cvxnn.torch_interop import network_from_torch
 
     net = nets[name]
     module = net.to_torch()
@@ -57,7 +56,7 @@ def test_torch_round_trip(nets, name):
         out = module(torch.from_numpy(GRID.reshape(-1, 1))).numpy()[:, 0]
     # torch sums in another order: equal up to rounding; the weights themselves round-trip bit for bit
     np.testing.assert_allclose(out, net.predict(GRID), rtol=0, atol=1e-13)
-    back = network_from_torch(module, net.penalty)
+    back = Network.from_torch(module, net.penalty)
     np.testing.assert_array_equal(back.predict(GRID), net.predict(GRID))
     assert back.penalty_value() == net.penalty_value()
 
