@@ -48,25 +48,20 @@ def classify_point(v: float, x: np.ndarray, tol: float | None = None) -> dict:
 
 
 def chain_centres(a) -> list[tuple[float, int]]:
-    """Mirror centres of g_a(x) = |...||x - a1| - a2| ... - a_{L-1}|, with their level: a1 (level 1),
-    a1 +- a2 (level 2), a1 +- (a2 +- a3) (level 3), ... (only the real ones: each inner radius must be >= 0)."""
-    out = [(float(a[0]), 1)]
-    radii = [0.0]
-    for level, ak in enumerate(a[1:], start=2):
-        new = []
-        for r in radii:
+    """Mirror centres of g_a(x) = |...||x - a1| - a2| ... - a_{L-1}|, with their level: the points where the
+    level-k inner expression g_{k-1}(x) - a_k vanishes, g_1 = |x - a1|, g_k = |g_{k-1} - a_k| (level 1: a1).
+    Solving g_{k-1} = a_k from the inside out: g_{j-1} = a_j +- v (only values >= 0), down to g_1 = |x - a1| = t,
+    x = a1 +- t. For L = 3: a1 (level 1), a1 +- a2 (level 2)."""
+    a = [float(v) for v in a]
+    out = [(a[0], 1)]
+    for k in range(2, len(a) + 1):
+        targets = {a[k - 1]}
+        for j in range(k - 1, 1, -1):
+            targets = {a[j - 1] + e * v for v in targets for e in (1.0, -1.0) if a[j - 1] + e * v >= 0}
+        for t in sorted(targets):
             for e in (1.0, -1.0):
-                rr = r + e * ak if level > 2 else ak
-                if rr >= 0 and rr not in new:
-                    new.append(rr)
-        radii = new if level > 2 else [float(ak)]
-        if level == 2:
-            radii = [float(ak)]
-        for r in radii:
-            for e in (1.0, -1.0):
-                c = float(a[0] + e * r)
-                if (c, level) not in out:
-                    out.append((c, level))
+                if (a[0] + e * t, k) not in out:
+                    out.append((a[0] + e * t, k))
     return out
 
 
