@@ -44,21 +44,24 @@ def test_one_dimensional_penalized_bias_uses_the_arrangement():
     assert t.certificate.globally_optimal
 
 
-def test_dual_oracle_against_random_units():
-    """No random unit beats the NNLS oracle, and local search from the best random units comes close."""
+@pytest.mark.parametrize("activation", ["relu", "leaky", "abs"])
+def test_dual_oracle_against_random_units(activation):
+    """No random unit beats the NNLS oracle, and local search from the best random units comes close (this also
+    checks the leaky-ReLU program, marked derived in SPEC 4.1)."""
     X, y = data(10, 2, seed=2)
-    t = cvxnn.train(X, y, cvxnn.TwoLayer("relu"), beta=0.05)
+    t = cvxnn.train(X, y, cvxnn.TwoLayer(activation), beta=0.05)
     lam = t.result.dual
     sup, _ = t.program.dual_sup(lam)
     Xb = np.hstack([X, np.ones((len(y), 1))])
+    sigma = {"relu": lambda u: np.maximum(u, 0), "leaky": lambda u: np.maximum(u, 0.1 * u), "abs": np.abs}[activation]
     rng = np.random.default_rng(0)
     U = rng.normal(size=(200_000, 3))
     U /= np.linalg.norm(U, axis=1, keepdims=True)
-    scores = np.abs(np.maximum(Xb @ U.T, 0).T @ lam)
+    scores = np.abs(sigma(Xb @ U.T).T @ lam)
     assert scores.max() <= sup * (1 + 1e-9)
     best = scores.max()
     for u0 in U[np.argsort(-scores)[:5]]:
-        r = minimize(lambda u: -abs(lam @ np.maximum(Xb @ (u / np.linalg.norm(u)), 0)), u0, method="Nelder-Mead",
+        r = minimize(lambda u: -abs(lam @ sigma(Xb @ (u / np.linalg.norm(u)))), u0, method="Nelder-Mead",
                      options={"xatol": 1e-12, "fatol": 1e-15, "maxiter": 4000})
         best = max(best, -r.fun)
     assert best <= sup * (1 + 1e-9) and best >= sup * (1 - 1e-6)
