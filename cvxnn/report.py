@@ -1,18 +1,439 @@
-"""Tables for people: rows of results formatted with pandas + tabulate."""
+"""Tables for people: rows of results formatted with pandas + tabulate, and the solver-comparison report.
+
+The pure helpers (:func:`shifted_geometric_mean`, :func:`success_and_correct_rates`, :func:`performance_profile`)
+take plain tables; :func:`write_report` turns the rows of :func:`cvxnn.bench.run_bench` into a markdown report
+with a performance-profile plot next to it. Every judgement is cvxnn's certificate (the ``certified`` column),
+never the solver's status.
+"""
 
 from __future__ import annotations
 
+import math
+from pathlib import Path
+
+import numpy as np
 import pandas as pd
 
-DEFAULT_COLUMNS = ["problem", "n", "activation", "beta", "dict_size", "solver", "accuracy", "status", "certified",
-                   "scope", "objective", "rel_error", "certified_gap", "reconstruction_gap", "dual_violation", "n_active",
-                   "iterations", "wall_s"]
+DEFAULT_COLUMNS = ["problem", "n", "activation", "beta", "dictionary_size", "solver", "accuracy", "status",
+                   "certified", "scope", "objective", "rel_error", "certified_gap", "reconstruction_gap",
+                   "dual_violation", "n_active", "iterations", "wall_s"]
+
+#: shifts of the shifted geometric means: 10 ms for times, 1e-10 for certified gaps
+TIME_SHIFT = 0.01
+GAP_SHIFT = 1e-10
+#: failed runs are charged the time limit, or this multiple of the largest observed time when there is none
+FAILURE_FACTOR = 10.0
 
 
-def format_table(rows: list[dict], columns=None) -> str:
+def format_table(rows, columns=None) -> str:
     """A markdown table of ``rows`` with the given columns (those present); missing values print as '-'."""
     frame = pd.DataFrame(rows)
     columns = [c for c in (columns or DEFAULT_COLUMNS) if c in frame.columns]
     frame = frame[columns].astype(object)
     frame = frame.where(frame.notna(), None)
     return frame.to_markdown(index=False, floatfmt=".4g", missingval="-")
+
+
+# ------------------------------------------------------------------------------------------- pure helpers
+
+def shifted_geometric_mean(values, shift: float) -> float:
+    """``exp(mean(log(v + shift))) - shift``: a geometric mean that small values (a few ms, gaps near 0) cannot
+    dominate. Values must be >= 0 and not NaN; an empty input gives NaN."""
+    v = np.asarray(values, dtype=np.float64).ravel()
+    if shift <= 0:
+        raise ValueError(f"shift must be > 0; received {shift}.")
+    if v.size == 0:
+        return float("nan")
+    if np.isnan(v).any() or (v < 0).any():
+        raise ValueError("shifted_geometric_mean needs values >= 0 without NaN; "
+                         f"received min {np.nanmin(v) if not np.isnan(v).all() else 'nan'} and "
+                         f"{int(np.isnan(v).sum())} NaN.")
+    return float(np.exp(np.mean(np.log(v + shift))) - shift)
+
+
+def _bool_series(s: pd.Series) -> pd.Series:
+    if s.dtype == bool:
+        return s
+    return s.map(lambda v: v if isinstance(v, (bool, np.bool_)) else
+                 str(v).strip().lower() in ("true", "1", "1.0", "yes")).astype(bool)
+
+
+def success_and_correct_rates(frame) -> pd.DataFrame:
+    """Per (solver, accuracy): runs, certified, success_rate = certified / runs, claimed (status 'optimal'),
+    correct (the claim agrees with the certificate: 'optimal' iff certified), correct_rate = correct / runs,
+    false_claims ('optimal' but not certified) and missed (certified although the status was not 'optimal').
+    Needs the columns solver, accuracy, status, certified."""
+    df = pd.DataFrame(frame).copy()
+    df["_cert"] = _bool_series(df["certified"])
+    df["_claim"] = df["status"].astype(str) == "optimal"
+    df["_correct"] = df["_cert"] == df["_claim"]
+    df["_false"] = df["_claim"] & ~df["_cert"]
+    df["_missed"] = ~df["_claim"] & df["_cert"]
+    out = df.groupby(["solver", "accuracy"], sort=False).agg(
+        runs=("_cert", "size"), certified=("_cert", "sum"), claimed=("_claim", "sum"), correct=("_correct", "sum"),
+        false_claims=("_false", "sum"), missed=("_missed", "sum")).reset_index()
+    out["success_rate"] = out["certified"] / out["runs"]
+    out["correct_rate"] = out["correct"] / out["runs"]
+    cols = ["solver", "accuracy", "runs", "certified", "success_rate", "claimed", "correct", "correct_rate",
+            "false_claims", "missed"]
+    return out[cols]
+
+
+def charged_times(frame, column: str = "wall_s", time_limit: float | None = None) -> pd.Series:
+    """The times of ``column`` with every run that is not certified charged a penalty: the time limit, or when
+    there is none, FAILURE_FACTOR x the largest time observed in the column. Certified runs without a time are NaN."""
+    df = pd.DataFrame(frame)
+    t = pd.to_numeric(df[column], errors="coerce").astype(float)
+    ok = _bool_series(df["certified"])
+    if time_limit is not None and np.isfinite(time_limit):
+        charge = float(time_limit)
+    else:
+        largest = t.max(skipna=True)
+        charge = FAILURE_FACTOR * (float(largest) if pd.notna(largest) and largest > 0 else 1.0)
+    return t.where(ok, charge)
+
+
+def time_means(frame, column: str = "wall_s", time_limit: float | None = None,
+               shift: float = TIME_SHIFT) -> pd.DataFrame:
+    """Per (solver, accuracy): the shifted geometric mean of ``column`` (failures charged, see
+    :func:`charged_times`) and that mean divided by the best one at the same accuracy (best solver = 1)."""
+    df = pd.DataFrame(frame).copy()
+    df["_t"] = charged_times(df, column, time_limit)
+    rows = []
+    for (solver, acc), g in df.groupby(["solver", "accuracy"], sort=False):
+        vals = g["_t"].dropna()
+        rows.append({"solver": solver, "accuracy": acc, "sgm": shifted_geometric_mean(vals, shift)})
+    out = pd.DataFrame(rows, columns=["solver", "accuracy", "sgm"])
+    best = out.groupby("accuracy")["sgm"].transform("min")
+    out["relative"] = (out["sgm"] / best).where(best > 0)
+    return out
+
+
+def performance_profile(frame, taus, time_col: str = "wall_s", by: str = "solver") -> pd.DataFrame:
+    """Dolan-More performance profile: for each ``by`` value (solver) and each tau, the fraction of problems it
+    solved AND cvxnn certified within tau x the best time any of them took on that problem.
+
+    Several rows of one (problem, solver) (repeats, or several accuracies when ``by`` is 'solver') are merged:
+    median time, solved only if every one is certified. The denominator is every problem in ``frame``; a problem
+    nobody certified counts against everyone. Returns a frame indexed by tau with one column per ``by`` value."""
+    df = pd.DataFrame(frame).copy()
+    df["_ok"] = _bool_series(df["certified"])
+    df["_t"] = pd.to_numeric(df[time_col], errors="coerce").astype(float)
+    g = df.groupby(["problem", by], sort=False).agg(t=("_t", "median"), ok=("_ok", "all")).reset_index()
+    solved = g["ok"] & g["t"].notna()
+    best = g[solved].groupby("problem")["t"].min()
+    ratio = g["t"] / g["problem"].map(best).clip(lower=1e-12)
+    g["ratio"] = ratio.where(solved, np.inf).fillna(np.inf)
+    n_problems = df["problem"].nunique()
+    taus = np.asarray(list(taus), dtype=float)
+    out = pd.DataFrame(index=pd.Index(taus, name="tau"))
+    for key in dict.fromkeys(df[by]):
+        r = g.loc[g[by] == key, "ratio"].to_numpy()
+        out[key] = [float((r <= tau * (1 + 1e-12)).sum()) / n_problems if n_problems else float("nan")
+                    for tau in taus]
+    return out
+
+
+def plot_performance_profile(frame, path, time_col: str = "wall_s") -> Path:
+    """One panel per accuracy: the performance profile of every solver (matplotlib, Agg canvas, imported here)."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    df = pd.DataFrame(frame)
+    accuracies = list(dict.fromkeys(df["accuracy"]))
+    fig = Figure(figsize=(5.2 * len(accuracies) + 1.0, 3.8), constrained_layout=True)
+    FigureCanvasAgg(fig)
+    axes = fig.subplots(1, len(accuracies), squeeze=False)[0]
+    for ax, acc in zip(axes, accuracies):
+        sub = df[df["accuracy"] == acc]
+        coarse = performance_profile(sub, [1.0], time_col)
+        # the largest finite ratio sets the x range
+        g = sub.assign(_t=pd.to_numeric(sub[time_col], errors="coerce"), _ok=_bool_series(sub["certified"]))
+        ok = g[g["_ok"] & g["_t"].notna()]
+        top = 2.0
+        if len(ok):
+            best = ok.groupby("problem")["_t"].min().clip(lower=1e-12)
+            top = max(2.0, float((ok["_t"] / ok["problem"].map(best)).max()) * 1.1)
+        taus = np.geomspace(1.0, top, 400)
+        prof = performance_profile(sub, taus, time_col)
+        for solver in coarse.columns:
+            ax.step(taus, prof[solver].to_numpy(), where="post", label=str(solver))
+        ax.set_xscale("log")
+        from matplotlib.ticker import FuncFormatter
+
+        if top < 20:
+            ax.set_xticks([t for t in (1, 1.5, 2, 3, 5, 10, 15) if t <= top])
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
+        ax.xaxis.set_minor_formatter(FuncFormatter(lambda v, _: ""))
+        ax.set_ylim(-0.02, 1.02)
+        ax.set_xlabel(f"tau (time <= tau x best, {time_col})")
+        ax.set_ylabel("fraction solved and certified")
+        ax.set_title(f"accuracy {acc}: {sub['problem'].nunique()} problems")
+        ax.grid(True, which="both", alpha=0.3)
+    axes[-1].legend(fontsize=8, loc="center left", bbox_to_anchor=(1.02, 0.5))
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=110)
+    return path
+
+
+# -------------------------------------------------------------------------------------------- environment
+
+def environment() -> dict:
+    """Machine and versions: platform, CPU, CPU count, cvxnn, Python, numpy, scipy, cvxpy, every installed solver."""
+    import importlib.metadata
+    import os
+    import platform
+
+    from . import __version__
+    from .solvers import ADAPTERS
+
+    cpu = platform.processor() or ""
+    try:
+        with open("/proc/cpuinfo") as fh:
+            for line in fh:
+                if line.startswith("model name"):
+                    cpu = line.split(":", 1)[1].strip()
+                    break
+    except OSError:
+        pass
+
+    def version(dist):
+        try:
+            return importlib.metadata.version(dist)
+        except importlib.metadata.PackageNotFoundError:
+            return "not installed"
+
+    info = {"platform": platform.platform(), "machine": platform.machine(), "cpu": cpu or "unknown",
+            "cpu count": os.cpu_count(),
+            "load average (1 min, when written)": f"{os.getloadavg()[0]:.2f}" if hasattr(os, "getloadavg") else "-",
+            "cvxnn": __version__, "python": platform.python_version(),
+            "numpy": version("numpy"), "scipy": version("scipy"), "cvxpy": version("cvxpy")}
+    for name, adapter in ADAPTERS.items():
+        info[f"solver {name}"] = adapter.version() if adapter.is_installed() else "not installed"
+    return info
+
+
+def option_mapping(solvers, accuracies, time_limit: float | None = None) -> pd.DataFrame:
+    """The solver's own options cvxnn passes for each named accuracy (``ADAPTERS[name]().options(acc)``)."""
+    from .solvers import ADAPTERS
+
+    rows = []
+    for s in solvers:
+        row = {"solver": s}
+        for acc in accuracies:
+            if s in ADAPTERS:
+                opts = ADAPTERS[s]().options(acc, time_limit)
+                row[acc] = ", ".join(f"`{k}`={_short(v)}" for k, v in opts.items())
+            else:
+                row[acc] = "(unknown solver)"
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def _short(v) -> str:
+    if isinstance(v, bool):
+        return str(v)
+    if isinstance(v, float):
+        return f"{v:g}"
+    if isinstance(v, int):
+        return f"{v:g}" if v >= 10_000 else str(v)
+    if isinstance(v, dict):
+        return "{" + ", ".join(f"{k}: {_short(x)}" for k, x in v.items()) + "}"
+    return str(v)
+
+
+# ------------------------------------------------------------------------------------------------ report
+
+def _fmt(v, spec=".3g") -> str:
+    if v is None or (isinstance(v, float) and not math.isfinite(v)):
+        return "-"
+    return format(v, spec)
+
+
+def _pct(v) -> str:
+    return "-" if v is None or not math.isfinite(v) else f"{100 * v:.0f}%"
+
+
+def _md(frame: pd.DataFrame, floatfmt=".3g") -> str:
+    frame = frame.astype(object)
+    return frame.where(frame.notna(), None).to_markdown(index=False, floatfmt=floatfmt, missingval="-")
+
+
+def summary_table(frame, time_limit: float | None = None) -> pd.DataFrame:
+    """The per (solver, accuracy) table of the report: rates, shifted geometric means of wall and solve time
+    (failures charged, best solver = 1 at each accuracy) and of the certified gap."""
+    df = pd.DataFrame(frame)
+    rates = success_and_correct_rates(df)
+    wall = time_means(df, "wall_s", time_limit)
+    solve = time_means(df, "solve_s", time_limit) if df["solve_s"].notna().any() else None
+    out = []
+    for _, r in rates.iterrows():
+        key = (wall["solver"] == r["solver"]) & (wall["accuracy"] == r["accuracy"])
+        g = df[(df["solver"] == r["solver"]) & (df["accuracy"] == r["accuracy"])]
+        gaps = pd.to_numeric(g["certified_gap"], errors="coerce").dropna().clip(lower=0.0)
+        row = {"solver": r["solver"], "accuracy": r["accuracy"], "runs": int(r["runs"]),
+               "success": f"{int(r['certified'])}/{int(r['runs'])} ({_pct(r['success_rate'])})",
+               "correct": f"{int(r['correct'])}/{int(r['runs'])} ({_pct(r['correct_rate'])})",
+               "false claims": int(r["false_claims"]), "missed": int(r["missed"]),
+               "wall sgm ms": 1e3 * float(wall.loc[key, "sgm"].iloc[0]),
+               "wall rel": float(wall.loc[key, "relative"].iloc[0])}
+        if solve is not None:
+            skey = (solve["solver"] == r["solver"]) & (solve["accuracy"] == r["accuracy"])
+            row["solve sgm ms"] = 1e3 * float(solve.loc[skey, "sgm"].iloc[0])
+            row["solve rel"] = float(solve.loc[skey, "relative"].iloc[0])
+        row["gap sgm"] = shifted_geometric_mean(gaps, GAP_SHIFT) if len(gaps) else float("nan")
+        out.append(row)
+    return pd.DataFrame(out)
+
+
+def time_split(frame) -> pd.DataFrame:
+    """Per (solver, accuracy), certified or not: median build, CVXPY compile, solver setup, solver solve, wall and
+    total time (ms), and the share of the summed wall time spent compiling."""
+    df = pd.DataFrame(frame).copy()
+    cols = ["build_s", "compile_s", "setup_s", "solve_s", "wall_s", "total_s"]
+    for c in cols:
+        df[c] = pd.to_numeric(df[c], errors="coerce") if c in df else np.nan
+    rows = []
+    for (solver, acc), g in df.groupby(["solver", "accuracy"], sort=False):
+        row = {"solver": solver, "accuracy": acc}
+        for c in cols:
+            med = g[c].median()
+            row[f"{c[:-2]} ms (median)"] = 1e3 * med if pd.notna(med) else float("nan")
+        both = g[["compile_s", "wall_s"]].dropna()
+        row["compile share"] = _pct(float(both["compile_s"].sum() / both["wall_s"].sum())) if len(both) and \
+            both["wall_s"].sum() > 0 else "-"
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def failure_table(frame) -> pd.DataFrame:
+    """Per (solver, accuracy): the runs not certified, by reason (status 'error' / 'user_limit', or the
+    certificate checks that failed)."""
+    df = pd.DataFrame(frame)
+    bad = df[~_bool_series(df["certified"])]
+    rows = []
+    for (solver, acc), g in bad.groupby(["solver", "accuracy"], sort=False):
+        reasons = g.apply(lambda r: r["status"] if r["status"] in ("error", "user_limit") else
+                          ("checks: " + (r.get("failed_checks") or "?")), axis=1)
+        counts = reasons.value_counts()
+        rows.append({"solver": solver, "accuracy": acc, "not certified": len(g),
+                     "reasons": "; ".join(f"{k} x{v}" for k, v in counts.items())})
+    return pd.DataFrame(rows, columns=["solver", "accuracy", "not certified", "reasons"])
+
+
+def _beta_path_table(rows) -> pd.DataFrame:
+    out = []
+    for r in rows:
+        if r.get("error"):
+            out.append({"problem": r["problem"], "solver": r["solver"], "warm_start": r["warm_start"],
+                        "first solve ms": float("nan"), "error": r["error"][:80]})
+            continue
+        out.append({"problem": f"{r['problem']} (n {r['n']}, {r['dictionary_size']} cols)", "solver": r["solver"],
+                    "warm_start": r["warm_start"], "rounds": r.get("rounds", 1), "first solve ms": 1e3 * r["first_s"],
+                    "of which compile ms": 1e3 * r["first_compile_s"], "re-solve ms (median)": 1e3 * r["resolve_s"],
+                    "re-solve compile ms": 1e3 * r["resolve_compile_s"], "first / re-solve": r["speedup"],
+                    "certified": f"{r['certified']}/{r['solves']}"})
+    return pd.DataFrame(out)
+
+
+def write_report(rows, path, command: str, *, beta_path=None, time_limit: float | None = None,
+                 profile: bool = True) -> Path:
+    """Write the markdown solver-comparison report of ``rows`` (from :func:`cvxnn.bench.run_bench` or read back
+    from runs.csv) to ``path``; ``command`` is the command that regenerates it. ``beta_path``: rows of
+    :func:`cvxnn.bench.beta_path`, if any. With ``profile`` the performance-profile plot goes next to the report
+    (``profile.png``, or ``STEM-profile.png`` when the report is not called ``report.md``). The time limit, when
+    not given, is read from the rows' ``time_limit`` column."""
+    from .certify import TOL_ABS, TOL_DUAL, TOL_FIT, TOL_RECONSTRUCTION, TOL_REL
+
+    df = pd.DataFrame(rows).reset_index(drop=True)
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if time_limit is None and "time_limit" in df and df["time_limit"].notna().any():
+        time_limit = float(pd.to_numeric(df["time_limit"], errors="coerce").max())
+    solvers = list(dict.fromkeys(df["solver"]))
+    accuracies = list(dict.fromkeys(df["accuracy"]))
+    problems = list(dict.fromkeys(df["problem"]))
+    repeats = int(pd.to_numeric(df["repeat"], errors="coerce").max()) if "repeat" in df and len(df) else 1
+    env = environment()
+    charge = (f"the time limit ({time_limit:g} s)" if time_limit is not None else
+              f"{FAILURE_FACTOR:g} x the largest time observed in the column")
+
+    text = [f"# cvxnn solver comparison: {len(df)} runs", "",
+            f"Regenerate with `{command}`.", "",
+            "Every run is judged by cvxnn's own certificate (`certified`), never by the solver's status: certified "
+            f"means certified gap <= {TOL_ABS:g} + {TOL_REL:g} |objective|, dual sup / beta <= 1 + {TOL_DUAL:g} and "
+            f"reconstruction gap <= {TOL_RECONSTRUCTION:g} (interpolation: also max |f(x) - y| <= {TOL_FIT:g} "
+            "max(1, max |y|)). These tolerances do not loosen with the solver's accuracy.", "",
+            "## Machine and versions", "",
+            _md(pd.DataFrame({"item": list(env), "value": [str(v) for v in env.values()]})), "",
+            "## Settings", "",
+            f"- problems ({len(problems)}): {', '.join(f'`{p}`' for p in problems)}",
+            f"- solvers: {', '.join(solvers)}; accuracies: {', '.join(accuracies)}; repeats: {repeats}; "
+            f"time limit per run: {f'{time_limit:g} s' if time_limit is not None else 'none'}",
+            "- the options cvxnn passes to each solver (`cvxnn.solvers.ADAPTERS[name]().options(accuracy)`):", "",
+            _md(option_mapping(solvers, accuracies, time_limit)), ""]
+
+    text += ["## Success and correctness", "",
+             "`success` = certified / runs. `correct` = runs where the solver's claim agrees with the certificate "
+             "(status `optimal` exactly when certified); `false claims` = `optimal` but not certified, `missed` = "
+             "certified although the status was not `optimal`. `wall` is the solver call's wall time (CVXPY "
+             "compilation + the solver, summed over rounds of column generation), `solve` the solver's own solve "
+             "time. `sgm` = shifted geometric mean over the runs (shift 10 ms; a run that is not "
+             f"certified is charged {charge}); `rel` divides it by the best solver's at the same accuracy (best = 1). "
+             "`gap sgm` = shifted geometric mean of the certified gap (shift 1e-10, negatives counted as 0). `-`: the "
+             "solver does not report that time (PIQP reports a solve time of 0 unless asked to time itself).", "",
+             _md(summary_table(df, time_limit)), ""]
+
+    text += ["## Where the time goes", "",
+             "Medians per run in milliseconds: `build` (dictionary or arrangement, before any solver), `compile` "
+             "(CVXPY's reduction to the solver's form), `setup` and `solve` (as the solver reports them), `wall` "
+             "(as above), `total` (build + wall + rebuilding and pruning the network + certifying it). "
+             "`compile share` = summed compile time / summed wall time.", "",
+             _md(time_split(df)), ""]
+
+    if beta_path:
+        n_betas = beta_path[0].get("betas", 6)
+        text += ["## Beta path: re-solving one compiled program", "",
+                 f"One program per (problem, solver) built once, then `prog.set_beta(b); prog.solve()` over {n_betas} "
+                 "betas from 10 beta to beta / 10 (the program is DPP: beta is a `cp.Parameter`, so CVXPY compiles "
+                 "on the first solve and only substitutes the parameter afterwards); `warm_start=True` passes the "
+                 "previous solution to solvers that accept one. Times are the solver call's wall time (compile + "
+                 "solve), medians over `rounds` paths, each on a freshly built program (fewer rounds for slow "
+                 "solvers); every solve on the path is certified (`certified` counts them; the network is not "
+                 "pruned here, which changes neither its fit nor its l1 norm).", "",
+                 _md(_beta_path_table(beta_path)), ""]
+
+    if profile and len(df):
+        stem = Path(path).stem
+        png = path.with_name("profile.png" if stem == "report" else f"{stem}-profile.png")
+        plot_performance_profile(df, png)
+        taus = [1.0, 2.0, 10.0]
+        lines = []
+        for acc in accuracies:
+            prof = performance_profile(df[df["accuracy"] == acc], taus)
+            t = prof.T.reset_index().rename(columns={"index": "solver"})
+            t.columns = ["solver"] + [f"tau = {x:g}" for x in taus]
+            lines += [f"accuracy {acc}:", "", _md(t, ".2f"), ""]
+        text += ["## Performance profile", "",
+                 "Fraction of problems a solver solved **and cvxnn certified** within tau x the best wall time of "
+                 "any solver on that problem (same accuracy; repeats merged by median time, certified only if every "
+                 "repeat is). tau = 1: the solver was the fastest certified one.", "",
+                 f"![performance profile]({png.name})", "", *lines]
+
+    fails = failure_table(df)
+    text += ["## Runs not certified", ""]
+    text += [_md(fails) if len(fails) else "Every run was certified.", ""]
+    if "error" in df:
+        errs = df[df["error"].fillna("").astype(str) != ""]
+        for (solver, acc, msg), g in errs.groupby(["solver", "accuracy", "error"], sort=False):
+            text.append(f"- {solver} / {acc}, {len(g)} run(s) ({', '.join(map(str, dict.fromkeys(g['problem'])))}): "
+                        f"{str(msg)[:300]}")
+        if len(errs):
+            text.append("")
+
+    cols = DEFAULT_COLUMNS + (["repeat"] if repeats > 1 else []) + ["correct"]
+    text += ["## Runs", "", "`rel_error` = (objective - best certified objective of the problem) / max(1, |best|).",
+             "", format_table(df.to_dict("records"), cols), ""]
+    path.write_text("\n".join(text))
+    return path
