@@ -119,6 +119,8 @@ class DictionaryProgram:
         rebuild the network; ``prune`` applies Caratheodory pruning (same fit, same l1 norm, at most n + 1 units).
         Raises :class:`SolverFailedError` when no solution comes back."""
         adapter = get_solver(resolve_solver(solver, self.mode))
+        if adapter.native_lasso:
+            return self._solve_native(adapter, accuracy, time_limit, warm_start, prune, **options)
         run = adapter.solve(self.problem, accuracy, time_limit=time_limit, warm_start=warm_start, **options)
         if not run.has_solution or self.z.value is None:
             raise SolverFailedError(
@@ -132,6 +134,37 @@ class DictionaryProgram:
         dual_value = self.data_constraint.dual_value
         dual = None if dual_value is None else np.asarray(dual_value, dtype=np.float64).reshape(-1).copy()
         return self._result(run, z, xi, dual, prune)
+
+    def _solve_native(self, adapter, accuracy, time_limit, warm_start, prune, **options) -> SolveResult:
+        """A native Lasso adapter (cvxnn.solvers.native) on the matrices of a Lasso training program, bypassing
+        CVXPY. No dual vector comes back (``dual = None``): :func:`cvxnn.certify.certify` uses the centred residual.
+        The solution is also written into the CVXPY variables, as a CVXPY solve would."""
+        from .solvers.native import refuse
+
+        if self.mode != "training":
+            raise refuse(adapter.name, f"a {self.program_kind} (interpolation mode)", "LP",
+                         "Use solver='auto' (HiGHS) or train with beta > 0.")
+        if self.scope == "restricted":
+            raise refuse(adapter.name, "a restricted Lasso inside column generation, which prices the columns "
+                         "with the solver's dual vector (native solvers return none)", "QP",
+                         "Or pass column_generation=False to the architecture (e.g. cvxnn.Deep1D(4, 'abs', "
+                         "column_generation=False)): a native solver takes the whole dictionary at once.")
+        A = self.dictionary.matrix
+        z0 = self.z.value if warm_start and self.z.value is not None else None
+        z, xi, run = adapter.solve_lasso(A, self.y, self.penalty_beta, self.has_output_bias, accuracy,
+                                         time_limit=time_limit, z0=z0, **options)
+        if z is None or not run.has_solution:
+            raise SolverFailedError(
+                f"solver {adapter.name!r} returned no solution (status {run.status!r}, solver said "
+                f"{run.raw_status!r}{'; ' + run.error if run.error else ''}) for a {self.size}-column "
+                f"{self.program_kind} with n = {self.n}. Try accuracy='mid' or another solver (e.g. "
+                "solver='clarabel')."
+            )
+        self.z.value = z
+        if self.xi is not None:
+            self.xi.value = xi
+        self.r.value = self.y - A @ z - xi
+        return self._result(run, z.copy(), xi, None, prune)
 
     def _result(self, run, z, xi, dual, prune) -> SolveResult:
         convex = self.convex_objective(z, xi)

@@ -70,6 +70,7 @@ class SolverAdapter(abc.ABC):
     distribution: str = ""  # pip distribution name, for versions and install hints
     problem_classes: tuple[str, ...] = ()  # e.g. ("QP", "SOCP")
     extra: str = ""  # the cvxnn extra that installs it, if any
+    native_lasso: bool = False  # True: solves Lasso training programs from matrices, bypassing CVXPY (native.py)
 
     @classmethod
     def is_installed(cls) -> bool:

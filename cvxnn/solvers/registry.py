@@ -6,12 +6,15 @@ from __future__ import annotations
 from ..errors import SolverNotInstalledError, UnknownSolverError
 from ..validation import closest
 from .base import SolverAdapter
+from .celer_lasso import CelerAdapter
 from .clarabel import ClarabelAdapter
 from .ecos import ECOSAdapter
 from .highs import HiGHSAdapter
 from .osqp import OSQPAdapter
 from .piqp import PIQPAdapter
 from .scs import SCSAdapter
+from .skglm_lasso import SkglmAdapter
+from .sklearn_lasso import SklearnLassoAdapter
 
 ADAPTERS: dict[str, type[SolverAdapter]] = {}
 
@@ -22,7 +25,9 @@ def register(adapter: type[SolverAdapter]) -> type[SolverAdapter]:
     return adapter
 
 
-for _a in (ClarabelAdapter, SCSAdapter, ECOSAdapter, PIQPAdapter, OSQPAdapter, HiGHSAdapter):
+# CVXPY-based adapters, then the native Lasso adapters (training Lasso programs only; see native.py)
+for _a in (ClarabelAdapter, SCSAdapter, ECOSAdapter, PIQPAdapter, OSQPAdapter, HiGHSAdapter,
+           SklearnLassoAdapter, CelerAdapter, SkglmAdapter):
     register(_a)
 
 

@@ -1,0 +1,47 @@
+"""celer's ``Lasso`` (working sets + coordinate descent with dual extrapolation), a native Lasso adapter.
+
+celer minimises ``(1/(2n))||y - X w||^2 + alpha ||w||_1``; cvxnn passes ``alpha = beta / n`` on the centred
+dictionary (see :mod:`cvxnn.solvers.native`). Its ``tol`` is a duality-gap tolerance like sklearn's (gap of the
+1/(2n)-scaled objective <= tol ||y||^2 / n, i.e. gap of cvxnn's objective <= tol ||y - mean(y)||^2), but the gap is
+taken at the best EXTRAPOLATED dual point celer has seen, not at the residual cvxnn certifies with: celer often stops
+with a residual whose own gap is larger, which the refinement loop (module ``native``) catches.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+
+from .native import NativeLassoAdapter
+
+
+class CelerAdapter(NativeLassoAdapter):
+    name = "celer"
+    module = "celer"
+    distribution = "celer"
+
+    def solver_options(self, accuracy):
+        # max_iter: working-set rounds; max_epochs: coordinate-descent epochs per working-set subproblem
+        return {"max_iter": 1_000, "max_epochs": 200_000, "p0": 10, "prune": True}
+
+    def _make(self, n, beta, opts):
+        from celer import Lasso
+
+        return Lasso(alpha=beta / n, fit_intercept=False, max_iter=int(opts["max_iter"]),
+                     max_epochs=int(opts["max_epochs"]), p0=int(opts["p0"]), prune=bool(opts["prune"]),
+                     warm_start=True)
+
+    def _fit(self, est, Ac, yc, solver_tol, z0):
+        from sklearn.exceptions import ConvergenceWarning
+
+        est.set_params(tol=solver_tol)
+        if z0 is not None:
+            est.coef_ = np.array(z0, dtype=np.float64)
+        elif hasattr(est, "coef_"):
+            del est.coef_
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", ConvergenceWarning)
+            est.fit(Ac, yc)
+        capped = any(issubclass(w.category, ConvergenceWarning) for w in caught)
+        return np.array(est.coef_, dtype=np.float64).reshape(-1), int(np.sum(est.n_iter_)), capped
