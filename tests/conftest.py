@@ -22,6 +22,20 @@ def require(module_name: str):
         pytest.skip(f"{module_name} not installed")
 
 
+@pytest.fixture(autouse=True)
+def _one_torch_thread():
+    """Tests train tiny torch models: one thread is fastest, and two thrash on a busy 2-core runner."""
+    try:
+        import torch
+    except ImportError:  # tests that need torch fail or skip on their own (see require)
+        yield
+        return
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
 @pytest.fixture(scope="session")
 def sine12():
     return noisy_sine(12, seed=0)
