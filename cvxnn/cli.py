@@ -288,8 +288,9 @@ def cmd_solvers(args) -> int:
              "problem classes": ", ".join(a.problem_classes), "install": a.install_command()}
             for name, a in ADAPTERS.items()]
     print(format_table(rows, list(rows[0])))
-    print('\nAll optional solvers: pip install "cvxnn[solvers]". The 1-D Lasso programs are QPs (every solver '
-          "listed takes them); the interpolation programs are LPs.")
+    print('\nOptional solvers: pip install "cvxnn[solvers]" (ECOS, PIQP) and "cvxnn[lasso]" (scikit-learn, celer, '
+          "skglm). The CVXPY solvers take the Lasso QPs and the interpolation LPs; the native Lasso backends "
+          "(class LASSO) take training Lasso programs only.")
     return EXIT_OK
 
 

@@ -34,7 +34,7 @@ import warnings
 
 import numpy as np
 
-from ..errors import UnsupportedCombinationError
+from ..errors import InvalidParameterError, UnsupportedCombinationError
 from .base import ACCURACIES, SolverAdapter, SolverRun, check_accuracy
 
 
@@ -97,7 +97,7 @@ class NativeLassoAdapter(SolverAdapter):
     cvxpy_name = ""
     problem_classes = ("LASSO",)
     extra = "lasso"
-    MAX_REFINEMENTS = 3
+    MAX_REFINEMENTS = 5
     TOL_FLOOR = 1e-16  # the solver's own tolerance is never pushed below this
 
     @abc.abstractmethod
@@ -133,6 +133,12 @@ class NativeLassoAdapter(SolverAdapter):
         Never raises for solver failures (the run's status says so and z is None)."""
         accuracy = check_accuracy(accuracy)
         opts = self.options(accuracy, time_limit)
+        unknown = sorted(set(overrides) - set(opts))
+        if unknown:
+            raise InvalidParameterError(
+                f"solver {self.name!r} has no option {', '.join(map(repr, unknown))}; its options are "
+                f"{', '.join(map(repr, opts))}."
+            )
         opts.update(overrides)
         run = SolverRun(self.name, accuracy, "solver_error", "", ACCURACIES[accuracy], dict(opts))
         t0 = time.perf_counter()
