@@ -9,11 +9,7 @@ with a residual whose own gap is larger, which the refinement loop (module ``nat
 
 from __future__ import annotations
 
-import warnings
-
-import numpy as np
-
-from .native import NativeLassoAdapter
+from .native import NativeLassoAdapter, fit_warm
 
 
 class CelerAdapter(NativeLassoAdapter):
@@ -37,15 +33,5 @@ class CelerAdapter(NativeLassoAdapter):
                      warm_start=True)
 
     def _fit(self, est, Ac, yc, solver_tol, z0):
-        from sklearn.exceptions import ConvergenceWarning
-
         est.set_params(tol=solver_tol)
-        if z0 is not None:
-            est.coef_ = np.array(z0, dtype=np.float64)
-        elif hasattr(est, "coef_"):
-            del est.coef_
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always", ConvergenceWarning)
-            est.fit(Ac, yc)
-        capped = any(issubclass(w.category, ConvergenceWarning) for w in caught)
-        return np.array(est.coef_, dtype=np.float64).reshape(-1), int(np.sum(est.n_iter_)), capped
+        return fit_warm(est, Ac, yc, z0)

@@ -193,3 +193,20 @@ class NativeLassoAdapter(SolverAdapter):
         )
         xi = float(np.mean(y - A @ z)) if intercept else 0.0
         return z, xi, run
+
+
+def fit_warm(est, Ac, yc, z0, **fit_kwargs):
+    """Fit a scikit-learn style Lasso estimator warm-started at z0 (or cold); returns (coef, iterations, capped),
+    capped = the estimator warned that it stopped at its iteration cap."""
+    from sklearn.exceptions import ConvergenceWarning
+
+    if z0 is not None:
+        est.coef_ = np.array(z0, dtype=np.float64)
+        est.intercept_ = 0.0
+    elif hasattr(est, "coef_"):
+        del est.coef_
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", ConvergenceWarning)
+        est.fit(Ac, yc, **fit_kwargs)
+    capped = any(issubclass(w.category, ConvergenceWarning) for w in caught)
+    return np.array(est.coef_, dtype=np.float64).reshape(-1), int(np.sum(est.n_iter_)), capped

@@ -12,11 +12,7 @@ loop (module ``native``) recomputes the residual exactly and warm-starts skglm a
 
 from __future__ import annotations
 
-import warnings
-
-import numpy as np
-
-from .native import NativeLassoAdapter
+from .native import NativeLassoAdapter, fit_warm
 
 
 class SkglmAdapter(NativeLassoAdapter):
@@ -42,16 +38,5 @@ class SkglmAdapter(NativeLassoAdapter):
         return est
 
     def _fit(self, est, Ac, yc, solver_tol, z0):
-        from sklearn.exceptions import ConvergenceWarning
-
         est.set_params(tol=solver_tol * est._cvxnn_scale)
-        if z0 is not None:
-            est.coef_ = np.array(z0, dtype=np.float64)
-            est.intercept_ = 0.0
-        elif hasattr(est, "coef_"):
-            del est.coef_
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always", ConvergenceWarning)
-            est.fit(Ac, yc)
-        capped = any(issubclass(w.category, ConvergenceWarning) for w in caught)
-        return np.array(est.coef_, dtype=np.float64).reshape(-1), int(np.sum(est.n_iter_)), capped
+        return fit_warm(est, Ac, yc, z0)

@@ -12,11 +12,7 @@ dictionary has m >= 2n columns).
 
 from __future__ import annotations
 
-import warnings
-
-import numpy as np
-
-from .native import NativeLassoAdapter
+from .native import NativeLassoAdapter, fit_warm
 
 
 class SklearnLassoAdapter(NativeLassoAdapter):
@@ -36,15 +32,5 @@ class SklearnLassoAdapter(NativeLassoAdapter):
                      selection=opts["selection"], warm_start=True, copy_X=False)
 
     def _fit(self, est, Ac, yc, solver_tol, z0):
-        from sklearn.exceptions import ConvergenceWarning
-
         est.set_params(tol=solver_tol, precompute=bool(Ac.shape[1] <= Ac.shape[0]))
-        if z0 is not None:
-            est.coef_ = np.array(z0, dtype=np.float64)
-        elif hasattr(est, "coef_"):
-            del est.coef_
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always", ConvergenceWarning)
-            est.fit(Ac, yc, check_input=False)
-        capped = any(issubclass(w.category, ConvergenceWarning) for w in caught)
-        return np.array(est.coef_, dtype=np.float64).reshape(-1), int(est.n_iter_), capped
+        return fit_warm(est, Ac, yc, z0, check_input=False)
