@@ -216,3 +216,69 @@ class GatedReLU:
 
     def describe(self) -> dict:
         return {"model": self.model, "depth": 2, "activation": "gated-relu"}
+
+
+@dataclass(frozen=True)
+class DeepAbs:
+    """Three-layer absolute-value nets in any input dimension (SPEC 5.3): parallel narrow chains
+    ``f(x) = sum_i alpha_i | w2_i | u_i^T x + b1_i | + b2_i | + xi`` with penalty
+    ``(beta/3) sum_i (|alpha_i|^3 + ||u_i||^3 + |w2_i|^3)``, biases free (bias convention 'free' only).
+
+    inner_norm: 'l1' (||u||_1: the finite pool of reflection-plane directions is exact in every d) or 'l2' (the
+    pool is a restriction; ``angular_generation`` closes the gap with the continuous oracle: exact in d = 2,
+    best effort, scope 'restricted', in d >= 3).
+    directions: 'all' (axes, data and reflection planes) or 'no-axes' (drops the axis generators; NOT exact,
+    for demonstrations).
+    column_generation: None = automatic above the column-generation threshold of the pool.
+    """
+
+    depth: int = 3
+    inner_norm: str = "l1"
+    bias: str | None = None
+    directions: str = "all"
+    max_directions: int = 500_000
+    max_columns: int = 50_000_000
+    column_generation: bool | None = None
+    angular_generation: bool = True
+    oracle_samples: int = 2000
+    seed: int = 0
+    activation = "abs"
+
+    def __post_init__(self):
+        if isinstance(self.depth, bool) or not isinstance(self.depth, int) or self.depth != 3:
+            raise UnsupportedCombinationError(
+                f"deep-abs nets in d dimensions are available at depth 3 in this version; received depth "
+                f"{self.depth!r}. For depth 2 use TwoLayer('abs') (inner_norm 'l2' or 'l1'); for deeper chains on "
+                "1-D data use Deep1D(depth, 'abs')."
+            )
+        object.__setattr__(self, "inner_norm", check_choice(self.inner_norm, ("l1", "l2"), "inner norm"))
+        object.__setattr__(self, "directions", check_choice(self.directions, ("all", "no-axes"), "direction set"))
+        if self.bias is not None:
+            object.__setattr__(self, "bias", check_choice(self.bias, BIAS_CONVENTIONS, "bias convention"))
+        for name in ("max_directions", "max_columns", "oracle_samples"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise InvalidParameterError(f"{name} must be a positive integer; received {value!r}.")
+
+    @property
+    def act(self) -> Activation:
+        return Activation("abs")
+
+    @property
+    def model(self) -> str:
+        return "deep-abs"
+
+    def resolve_bias(self, d: int) -> str:
+        bias = self.bias or "free"
+        if bias != "free":
+            raise UnsupportedCombinationError(
+                f"deep-abs nets are exact with bias='free' only (free inner biases and output bias); received "
+                f"bias={bias!r}."
+            )
+        return bias
+
+    def describe(self) -> dict:
+        d = {"model": self.model, "depth": self.depth, "activation": "abs", "inner_norm": self.inner_norm}
+        if self.directions != "all":
+            d["directions"] = self.directions
+        return d

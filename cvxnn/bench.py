@@ -49,7 +49,7 @@ def problem_fields(problem: Problem) -> dict:
     """The columns that describe a problem (known before anything is solved)."""
     X = np.asarray(problem.X)
     return {"problem": problem.name, "model": problem.model, "activation": problem.activation, "n": problem.n,
-            "d": 1 if X.ndim == 1 else int(X.shape[1]), "depth": problem.depth,
+            "d": 1 if X.ndim == 1 else int(X.shape[1]), "depth": problem.architecture().depth,
             "beta": problem.beta if problem.mode == "training" else None, "mode": problem.mode}
 
 

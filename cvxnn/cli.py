@@ -36,9 +36,9 @@ def _add_solve(sub):
 def _add_problem_arguments(p):
     p.add_argument("problem", nargs="?", default=None, help="a problem file (problems/NAME.toml); flags override it")
     p.add_argument("--data", default=None, help="CSV with a header row; the LAST column is the target")
-    p.add_argument("--model", default=None, help="two-layer (default) | deep-1d | gated-relu")
+    p.add_argument("--model", default=None, help="two-layer (default) | deep-1d | deep-abs (3-layer abs nets in any d) | gated-relu")
     p.add_argument("--activation", default=None, help="relu | leaky | abs | sign | threshold (default relu)")
-    p.add_argument("--depth", type=int, default=None, help="layers of weights: 2 for two-layer, >= 2 for deep-1d")
+    p.add_argument("--depth", type=int, default=None, help="layers of weights: 2 for two-layer, >= 2 for deep-1d, 3 for deep-abs")
     p.add_argument("--ramps", default=None,
                    help="deep-1d relu: data (n(n-1)/2 ramps, default) | data+reflections (redundant, larger)")
     p.add_argument("--beta", type=float, default=None, help="weight-decay strength, > 0 (training mode)")
@@ -53,7 +53,8 @@ def _add_problem_arguments(p):
                    help="sign/threshold nets: amplitude (default) | l1-outer")
     p.add_argument("--duplicates", default=None, help="error | merge: how to treat repeated input points")
     p.add_argument("--inner-norm", default=None,
-                   help="abs nets: l2 (weight decay, default) | l1 (l1-normalised inner weights, wedge Lasso)")
+                   help="abs nets: two-layer: l2 (weight decay, default) | l1 (wedge Lasso); "
+                        "deep-abs: l1 (default, exact finite pool) | l2 (pool + angular column generation)")
     p.add_argument("--patterns", default=None,
                    help="d >= 2 or --bias penalized: exact (enumerate the arrangement, default) | sample")
     p.add_argument("--n-samples", type=int, default=None, help="number of sampled gates with --patterns sample")

@@ -24,9 +24,9 @@ from pathlib import Path
 
 import numpy as np
 
-from .architectures import Deep1D, GatedReLU, TwoLayer
+from .architectures import Deep1D, DeepAbs, GatedReLU, TwoLayer
 
-MODELS = ("two-layer", "deep-1d", "gated-relu")
+MODELS = ("two-layer", "deep-1d", "gated-relu", "deep-abs")
 from .errors import CvxnnError, ProblemFileError
 from .validation import closest
 
@@ -46,7 +46,7 @@ class Problem:
     activation: str = "relu"
     beta: float | None = None
     model: str = "two-layer"
-    depth: int = 2
+    depth: int | None = None  # default: 2 (two-layer, deep-1d), 3 (deep-abs)
     bias: str | None = None
     mode: str = "training"
     leaky_slope: float = 0.1
@@ -55,7 +55,7 @@ class Problem:
     patterns: str = "exact"
     n_samples: int = 2000
     max_patterns: int = 100_000
-    inner_norm: str = "l2"
+    inner_norm: str | None = None  # two-layer abs: l2 (default) | l1; deep-abs: l1 (default) | l2
     duplicates: str = "error"
     description: str = ""
     source: str = "builtin"
@@ -67,11 +67,13 @@ class Problem:
 
         model = check_choice(self.model, MODELS, "model")
         if model == "deep-1d":
-            return Deep1D(self.depth, self.activation, bias=self.bias, ramps=self.ramps)
+            return Deep1D(self.depth or 2, self.activation, bias=self.bias, ramps=self.ramps)
+        if model == "deep-abs":
+            return DeepAbs(self.depth or 3, inner_norm=self.inner_norm or "l1", bias=self.bias)
         if model == "gated-relu":
             return GatedReLU(bias=self.bias, patterns=self.patterns, n_samples=self.n_samples,
                              max_patterns=self.max_patterns)
-        if self.depth != 2:
+        if (self.depth or 2) != 2:
             from .errors import UnsupportedCombinationError
 
             raise UnsupportedCombinationError(
@@ -79,7 +81,7 @@ class Problem:
             )
         return TwoLayer(self.activation, bias=self.bias, leaky_slope=self.leaky_slope,
                         sign_objective=self.sign_objective, patterns=self.patterns, n_samples=self.n_samples,
-                        max_patterns=self.max_patterns, inner_norm=self.inner_norm)
+                        max_patterns=self.max_patterns, inner_norm=self.inner_norm or "l2")
 
     @property
     def n(self) -> int:
@@ -176,7 +178,7 @@ def load_problem(path) -> Problem:
         activation=_get(doc, "activation", str, path, "relu"),
         beta=beta,
         model=_get(doc, "model", str, path, "two-layer"),
-        depth=_get(doc, "depth", int, path, 2),
+        depth=_get(doc, "depth", int, path, None),
         bias=_get(doc, "bias", str, path),
         mode=mode,
         leaky_slope=_get(doc, "leaky_slope", float, path, 0.1),
@@ -185,7 +187,7 @@ def load_problem(path) -> Problem:
         patterns=_get(doc, "patterns", str, path, "exact"),
         n_samples=_get(doc, "n_samples", int, path, 2000),
         max_patterns=_get(doc, "max_patterns", int, path, 100_000),
-        inner_norm=_get(doc, "inner_norm", str, path, "l2"),
+        inner_norm=_get(doc, "inner_norm", str, path, None),
         duplicates=_get(doc, "duplicates", str, path, "error"),
         description=_get(doc, "description", str, path, ""),
         source=str(path),

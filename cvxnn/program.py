@@ -16,7 +16,7 @@ import cvxpy as cp
 import numpy as np
 
 from . import dictionaries
-from .architectures import Deep1D, GatedReLU, TwoLayer
+from .architectures import Deep1D, DeepAbs, GatedReLU, TwoLayer
 from .errors import InvalidDataError, InvalidParameterError, SolverFailedError, UnsupportedCombinationError
 from .network import Network
 from .reconstruct import caratheodory_prune
@@ -247,10 +247,10 @@ def build(X, y, architecture=None, beta=None, *, duplicates: str = "error", mode
             "or use mode='training'."
         )
     X, y = check_xy(X, y)
-    if not isinstance(architecture, (TwoLayer, Deep1D, GatedReLU)):
+    if not isinstance(architecture, (TwoLayer, Deep1D, GatedReLU, DeepAbs)):
         raise UnsupportedCombinationError(
             f"architecture {architecture!r} is not available in this version; use cvxnn.TwoLayer(...), "
-            "cvxnn.Deep1D(...) or cvxnn.GatedReLU(...)."
+            "cvxnn.Deep1D(...), cvxnn.DeepAbs(...) or cvxnn.GatedReLU(...)."
         )
     bias = architecture.resolve_bias(X.shape[1])
     if isinstance(architecture, GatedReLU):
@@ -258,6 +258,12 @@ def build(X, y, architecture=None, beta=None, *, duplicates: str = "error", mode
             raise UnsupportedCombinationError("gated-relu nets are trained with beta > 0 (mode='training').")
         return build_arrangement_program(X, y, architecture, beta, bias, duplicates, progress)
     check_duplicates(X, duplicates)
+    if isinstance(architecture, DeepAbs):
+        from .deepabs import DeepAbsProgram
+
+        if mode == "interpolation":
+            _check_interpolable(X, y)
+        return DeepAbsProgram(X, y, architecture, beta, bias, mode, duplicates)
     if isinstance(architecture, TwoLayer) and architecture.uses_arrangement(X.shape[1]):
         if mode != "training":
             raise UnsupportedCombinationError(
@@ -322,6 +328,11 @@ def size_estimate(X, architecture) -> dict:
 
     X = np.asarray(X, dtype=np.float64).reshape(len(X), -1)
     n, d = X.shape
+    if isinstance(architecture, DeepAbs):
+        from .deepabs import direction_count, pool_size
+
+        return {"kind": f"pool columns ({direction_count(n, d):,} directions x vertex labels, before deduplication)",
+                "count": pool_size(n, d)}
     if getattr(architecture, "inner_norm", "l2") == "l1":
         return {"kind": "wedge columns", "count": comb(n + d, d) - 1}
     if isinstance(architecture, Deep1D) and architecture.depth >= 3:
