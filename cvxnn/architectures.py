@@ -225,8 +225,8 @@ class DeepAbs:
     ``(beta/3) sum_i (|alpha_i|^3 + ||u_i||^3 + |w2_i|^3)``, biases free (bias convention 'free' only).
 
     inner_norm: 'l1' (||u||_1: the finite pool of reflection-plane directions is exact in every d) or 'l2' (the
-    pool is a restriction; ``angular_generation`` closes the gap with the continuous oracle: exact in d = 2,
-    best effort, scope 'restricted', in d >= 3).
+    pool is a restriction; ``angular_generation`` closes the gap with the continuous oracle: exact in d = 2
+    and d = 3, best effort, scope 'restricted', in d >= 4).
     directions: 'all' (axes, data and reflection planes) or 'no-axes' (drops the axis generators; NOT exact,
     for demonstrations).
     column_generation: None = automatic above the column-generation threshold of the pool.

@@ -70,6 +70,8 @@ class RampDictionary1D:
     family: str = "data"  # 'data' (n(n-1)/2 ramps) or 'data+reflections' (redundant, larger)
 
     activation = Activation("relu")
+    rebuild_formula = ("ramp(a, b) as a chain, gamma = |z_j|^(1/L): signs s = (-1, -1, +1, ...), w_l = s_l gamma,",
+                       "b_l = -s_l a_l gamma^l with a_1 = b, a_2 = b - a; alpha = sign(z_j) gamma (cost beta |z_j|).")
 
     def __post_init__(self):
         self.matrix = self.features(self.x)
@@ -220,6 +222,8 @@ class AbsChainDictionary1D:
     materialize: bool = True
 
     activation = Activation("abs")
+    rebuild_formula = ("t = |z_j|^(1/L): w_l = t, b_1 = -a_1 t, b_l = -a_l t^l, alpha = sign(z_j) t, so the chain",
+                       "computes z_j g_a(x) and costs (beta/L) * (L t^L) = beta |z_j|.")
     oracle_name = "vertices of the chain-parameter arrangement (exact vertex oracle, SPEC 3.3)"
 
     def __post_init__(self):

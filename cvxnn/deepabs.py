@@ -22,9 +22,11 @@ lam^T F is linear in v.
 - **l2** (||v||_2 = 1): a linear function can peak inside a cell, so the same pool is only a restriction. In d = 2
   the cells are arcs between consecutive kink angles; on an arc lam^T F = c^T v with c fixed by the values at the
   two ends, and the max of |c^T v| over the arc is ||c|| if +-c points into it, else an endpoint value: an EXACT
-  angular oracle. Column generation adds the maximisers until none violates the dual (scope global). In d >= 3 the
-  oracle scans the pool's directions (cell vertices), sphere samples and refines each candidate by the fixed point
-  v <- c/||c|| of its cell: not proven exhaustive, so the scope is 'restricted'.
+  angular oracle. Column generation adds the maximisers until none violates the dual (scope global). In d = 3 the
+  sup over a spherical cell is at an interior critical point c/||c||, on an edge (a great-circle arc: the 2-D arc
+  oracle on the data projected onto that kink plane) or at a vertex: :func:`sphere_oracle` checks all three, so
+  d = 3 is exact too. In d >= 4 the oracle scans the pool's directions (cell vertices), sphere samples and refines
+  each candidate by the fixed point v <- c/||c|| of its cell: not proven exhaustive, so the scope is 'restricted'.
 
 Reconstruction (SPEC 5.3): t = |z|^(1/3), u = t v, b1 = -a1 t, w2 = t, b2 = -a2 t^2, alpha = sign(z) t, so the
 unit computes t^3 ||v^T x - a1| - a2|| and costs (beta/3)(3 t^3) = beta |z|.
@@ -268,6 +270,9 @@ class ChainColumns:
     scope_note: str = ""
 
     activation = Activation("abs")
+    rebuild_formula = ("t = |z_j|^(1/3): u = t v_j, b1 = -a1 t, w2 = t, b2 = -a2 t^2, alpha = sign(z_j) t, so that",
+                       "alpha |w2 |u.x + b1| + b2| = z_j ||v_j.x - a1| - a2| and (|alpha|^3 + ||u||^3 + |w2|^3)/3 "
+                       "= |z_j|.")
 
     def __post_init__(self):
         self.X = np.asarray(self.X, dtype=np.float64)
@@ -302,7 +307,7 @@ class ChainColumns:
         return out
 
     def describe(self, j: int) -> str:
-        v = ", ".join(f"{t:.4g}" for t in self.directions[j])
+        v = ", ".join(f"{t + 0.0:.4g}" for t in self.directions[j])
         return f"||[{v}].x - {self.a[j, 0]:.6g}| - {self.a[j, 1]:.6g}|"
 
     def scores(self, lam) -> np.ndarray:
@@ -552,8 +557,8 @@ class DeepAbsProgram:
     Solves the Lasso over the direction pool (whole when it has at most ``COLUMN_GENERATION_THRESHOLD`` columns,
     else by column generation over the pool), then, for l2-normalised inner weights, adds the continuous oracle's
     maximisers until no unit violates the dual ("angular generation"). The certificate uses ``dual_sup``: the
-    exact pool oracle (l1), the exact arc oracle (l2, d <= 2) or the refined sampled oracle (l2, d >= 3: scope
-    'restricted'). Same interface as :class:`cvxnn.colgen.ColumnGenerationProgram`."""
+    exact pool oracle (l1), the exact arc oracle (l2, d = 2), the exact sphere oracle (l2, d = 3) or the refined
+    sampled oracle (l2, d >= 4: scope 'restricted'). Same interface as :class:`cvxnn.colgen.ColumnGenerationProgram`."""
 
     def __init__(self, X, y, architecture, beta, bias, mode="training", duplicates="error", max_rounds=100):
         cg = _colgen()
@@ -585,6 +590,9 @@ class DeepAbsProgram:
         elif d == 2:
             self._certifier = self._arc_sup
             self.scope, self.oracle = "global", ORACLE_L2_ARCS
+        elif d == 3:
+            self._certifier = self._sphere_sup
+            self.scope, self.oracle = "global", ORACLE_L2_SPHERE
         else:
             self._certifier = self._refined_sup
             self.scope = "restricted"
@@ -647,6 +655,11 @@ class DeepAbsProgram:
         unit = {}
         if best:
             unit = columns_from_oracle(self.X, best[:1], "l2", self.oracle).unit(0)
+        return (sup, unit) if top == 0 else (sup, best)
+
+    def _sphere_sup(self, lam, top=0):
+        sup, best = sphere_oracle(self.X, lam, top=max(top, 1))
+        unit = columns_from_oracle(self.X, best[:1], "l2", self.oracle).unit(0) if best else {}
         return (sup, unit) if top == 0 else (sup, best)
 
     def _refined_sup(self, lam, top=0):
@@ -718,7 +731,7 @@ class DeepAbsProgram:
         times = dict(res.run.times)
         iterations = res.run.iterations or 0
         if self.generate_angles:
-            oracle = self._arc_sup if self.X.shape[1] == 2 else self._refined_sup
+            oracle = {2: self._arc_sup, 3: self._sphere_sup}.get(self.X.shape[1], self._refined_sup)
             for round_index in range(self.max_rounds):
                 lam = res.dual - res.dual.mean()
                 sup, best = oracle(lam, top=self.add_per_round)
@@ -749,3 +762,114 @@ class DeepAbsProgram:
         if prune:
             z, xi = caratheodory_prune(self.dictionary.matrix, z, xi, True)
         return SolveResult(res.run, z, xi, res.dual, convex, l1, self.reconstruct(z, xi), self.penalty_beta)
+
+
+# ------------------------------------------------------------------------- exact l2 oracle in d = 3
+ORACLE_L2_SPHERE = ("exact sphere oracle (d = 3): every kink great circle by the closed-form arc oracle (edges and "
+                    "vertices), plus the interior critical point c/||c|| of every cell of every label's own kink "
+                    "arrangement (cells reached from their vertices)")
+
+
+def _plane_basis(w: np.ndarray) -> np.ndarray:
+    """Orthonormal basis (d, d - 1) of the hyperplane w^T v = 0."""
+    _, _, Vt = np.linalg.svd(w.reshape(1, -1))
+    return Vt[1:].T
+
+
+def _unique_normals(W: np.ndarray) -> np.ndarray:
+    W = _canonical_sign(W / np.linalg.norm(W, axis=1, keepdims=True))
+    return W[_unique_rows(W)]
+
+
+def _sector_points(Wl: np.ndarray) -> np.ndarray:
+    """One point inside every cell of the central arrangement of the planes Wl (unit rows) on the 2-sphere, modulo
+    sign: at every vertex (cross product of two planes) step a little into each angular sector between the great
+    circles through it, closer than any other circle. Also the plane normals (cells of an arrangement with no
+    vertex)."""
+    m = Wl.shape[0]
+    pts = [Wl]
+    if m < 2:
+        return Wl
+    i, j = np.triu_indices(m, k=1)
+    V = np.cross(Wl[i], Wl[j])
+    norms = np.linalg.norm(V, axis=1)
+    V = V[norms > 1e-12] / norms[norms > 1e-12, None]
+    V = _canonical_sign(V)
+    V = V[_unique_rows(V)]
+    D = np.abs(V @ Wl.T)  # (vertices, planes): sin of the distance to each circle
+    for v0, dist in zip(V, D):
+        through = dist <= 1e-10
+        others = dist[~through]
+        eps = 0.25 * min(float(others.min()) if others.size else 1.0, 1e-2)
+        b = _plane_basis(v0)  # tangent plane at v0
+        T = np.cross(v0[None], Wl[through]) @ b  # tangent directions of the circles through v0 (2-D)
+        ang = np.sort(np.mod(np.concatenate([np.arctan2(T[:, 1], T[:, 0]),
+                                             np.arctan2(-T[:, 1], -T[:, 0])]), 2 * np.pi))
+        mid = 0.5 * (ang + np.append(ang[1:], ang[0] + 2 * np.pi))
+        P = v0[None] + eps * (np.cos(mid)[:, None] * b[:, 0] + np.sin(mid)[:, None] * b[:, 1])
+        pts.append(P / np.linalg.norm(P, axis=1, keepdims=True))
+    return np.concatenate(pts)
+
+
+def _label_kinks(R: np.ndarray, q: np.ndarray) -> np.ndarray:
+    """Kink normals of one label's feature ||r_i^T v| - |q^T v||: r_i, q, r_i - q, r_i + q (nonzero, unique)."""
+    W = np.vstack([R, q[None], R - q[None], R + q[None]])
+    W = W[np.linalg.norm(W, axis=1) > 1e-12 * max(1.0, float(np.abs(W).max()))]
+    return _unique_normals(W) if W.size else W
+
+
+def sphere_oracle(X: np.ndarray, lam: np.ndarray, top: int = 0):
+    """EXACT sup over ||v||_2 = 1 in d = 3 and all (a1, a2) of |lam^T ||X v - a1| - a2||.
+
+    Each label's lam^T F is c^T v on the cells of its own kink arrangement (at most 3n + 1 great circles). The sup of
+    |c^T v| over a closed cell is at an interior critical point c/||c|| (when inside), on an edge (a great-circle
+    arc: the 2-D arc oracle applied to the data projected onto that kink plane, whose own kinks are the
+    intersections with every other kink plane) or at a vertex (an arc end). So the max over: the arc oracle in
+    every kink plane of the data, and, for every label, the exact value at c/||c|| for c taken inside every cell
+    of that label's arrangement. Returns (sup, best list) like :func:`arc_oracle`."""
+    X = np.asarray(X, dtype=np.float64)
+    lam = np.asarray(lam, dtype=np.float64)
+    n, d = X.shape
+    if d != 3:
+        raise UnsupportedCombinationError(f"sphere_oracle is for d = 3; received d = {d}.")
+    found = []
+    sup = 0.0
+    W, _, _ = kink_normals(X)
+    for w in _unique_normals(W):  # edges and vertices: every kink great circle
+        E = _plane_basis(w)
+        s, best = arc_oracle(X @ E, lam, top=max(top, 1))
+        sup = max(sup, s)
+        found += [(val, E @ v, lab) for val, v, lab in best]
+    labels = Labels.of(n)
+    P, Q = labels.vectors(X, np.arange(labels.size))
+    for lab in range(labels.size):  # cell interiors, label by label
+        R = X - P[lab][None]
+        pts = _sector_points(_label_kinks(R, Q[lab]))
+        if not pts.size:
+            continue
+        r = R @ pts.T  # (n, k)
+        qv = pts @ Q[lab]
+        s = np.sign(np.abs(r) - np.abs(qv)[None])
+        C = (lam[:, None] * s * np.sign(r)).T @ R - (lam @ s * np.sign(qv))[:, None] * Q[lab][None]
+        cn = np.linalg.norm(C, axis=1)
+        ok = cn > 0
+        if not np.any(ok):
+            continue
+        Vs = C[ok] / cn[ok, None]
+        T = X @ Vs.T
+        a1, a2 = labels.params(T, [lab])
+        vals = np.abs(lam @ chain_values(T, a1[0], a2[0]))
+        k = int(np.argmax(vals))
+        sup = max(sup, float(vals[k]))
+        found.append((float(vals[k]), Vs[k], lab))
+    found.sort(key=lambda t: -t[0])
+    out, seen = [], set()
+    for val, v, lab in found:
+        key = (tuple(np.round(_canonical_sign(v[None])[0], 9)), lab)
+        if key in seen:
+            continue
+        seen.add(key)
+        out.append((val, v, lab))
+        if len(out) >= top:
+            break
+    return sup, out

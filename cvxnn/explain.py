@@ -70,7 +70,11 @@ def explain(trained) -> str:
     if len(active) > MAX_ROWS:
         add(f"     ... and {len(active) - MAX_ROWS} more")
     add("6. How the network was rebuilt, one hidden unit per nonzero z_j:")
-    if step:
+    formula = getattr(D, "rebuild_formula", None)
+    if formula:
+        for line in formula:
+            add("     " + line)
+    elif step:
         add("     w = 1, b = -c_j; " + ("alpha = z_j." if s.get("sign_objective") == "l1-outer" else
                                        "amplitude s = sqrt|z_j|, alpha = sign(z_j) sqrt|z_j|."))
     else:

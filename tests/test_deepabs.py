@@ -8,7 +8,7 @@ import pytest
 
 import cvxnn
 from cvxnn.deepabs import (ChainPool, Directions, Labels, arc_oracle, chain_directions, direction_count,
-                           label_scores, refined_oracle)
+                           label_scores, refined_oracle, sphere_oracle)
 from cvxnn.program import LassoProgram
 
 from .conftest import require
@@ -131,20 +131,48 @@ def test_l2_pool_alone_is_not_certified_and_angular_generation_fixes_it(seed):
     assert full.program.pool_objective == pytest.approx(pool.result.convex_objective, rel=1e-7)
 
 
-def test_d3_l2_is_restricted_and_says_which_oracle():
+def test_sphere_oracle_is_exact_in_d3():
+    """The d = 3 l2 oracle (arcs on every kink great circle + cell critical points) is never beaten by dense random
+    directions, and it beats the finite pool's directions on some dual point (the pool is not exact for l2)."""
+    rng = np.random.default_rng(2)
+    labels = Labels.of(5)
+    beaten = 0
+    for _ in range(3):
+        X = rng.uniform(-1, 1, (5, 3))
+        lam = _centred(rng.standard_normal(5))
+        sup, best = sphere_oracle(X, lam, top=1)
+        R = rng.standard_normal((100_000, 3))
+        R /= np.linalg.norm(R, axis=1, keepdims=True)
+        assert np.abs(label_scores(X, R, labels, lam)).max() <= sup * (1 + 1e-12)
+        value, v, lab = best[0]
+        assert abs(abs(label_scores(X, v[None], labels, lam)[0, lab]) - sup) <= 1e-10 * sup
+        pool = np.abs(label_scores(X, chain_directions(X, "l2").V, labels, lam)).max()
+        beaten += pool < sup * (1 - 1e-9)
+    assert beaten >= 1
+
+
+def test_d3_l2_is_global_with_the_sphere_oracle():
     X, y = _instance(4, n=5, d=3)
+    pool = cvxnn.train(X, y, cvxnn.DeepAbs(3, "l2", angular_generation=False), beta=0.03)
     tr = cvxnn.train(X, y, cvxnn.DeepAbs(3, "l2"), beta=0.03)
+    assert tr.certificate.globally_optimal and "sphere" in tr.certificate.oracle
+    assert tr.result.convex_objective <= pool.result.convex_objective * (1 + 1e-9)
+
+
+def test_d4_l2_is_restricted_and_says_which_oracle():
+    X, y = _instance(4, n=4, d=4)
+    tr = cvxnn.train(X, y, cvxnn.DeepAbs(3, "l2", oracle_samples=500), beta=0.03)
     c = tr.certificate
     assert c.scope == "restricted" and c.certified and not c.globally_optimal
     assert "NOT proven" in c.oracle
     assert "GLOBALLY OPTIMAL" not in tr.summary()
-    # the sampled oracle is a valid lower bound on the sup: it never exceeds what a denser search finds
+    # the sampled oracle is a lower bound on the sup: a denser random search finds nothing much larger
     lam = _centred(tr.result.dual)
     sup, _ = refined_oracle(X, lam, tr.program.pool.dirs.V, samples=500, seed=3)
     rng = np.random.default_rng(5)
-    R = rng.standard_normal((40_000, 3))
+    R = rng.standard_normal((40_000, 4))
     R /= np.linalg.norm(R, axis=1, keepdims=True)
-    assert np.abs(label_scores(X, R, Labels.of(5), lam)).max() <= sup * (1 + 1e-3)
+    assert np.abs(label_scores(X, R, Labels.of(4), lam)).max() <= sup * (1 + 1e-3)
 
 
 # -------------------------------------------------------------------- solving, reconstruction, certificate
@@ -263,7 +291,7 @@ def test_errors_are_clear():
 def test_cli_solves_deep_abs_in_d2_and_d3(tmp_path):
     from cvxnn.cli import main
 
-    for d, norm, scope in ((2, "l1", "global"), (2, "l2", "global"), (3, "l2", "restricted")):
+    for d, norm, scope in ((2, "l1", "global"), (2, "l2", "global"), (3, "l1", "global"), (3, "l2", "global")):
         X, y = _instance(9, n=5, d=d)
         csv = tmp_path / f"d{d}.csv"
         np.savetxt(csv, np.column_stack([X, y]), delimiter=",",
