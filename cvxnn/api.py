@@ -60,12 +60,34 @@ class Trained:
             "widths": res.network.meta.get("widths"),
             "network": res.network.to_dict(),
             "symmetry": self.symmetry(),
+            "functional_dimension": self.functional_dimension(),
         }
+
+    def functional_dimension(self) -> dict | None:
+        """Rank of the parameter Jacobian of the rebuilt network on a wide input batch against #params - #hidden
+        neurons, with the canonical form that merges parallel-hyperplane neurons (SPEC 8.3; :mod:`cvxnn.functional`).
+        Deep (parallel-chain) nets count their structural parameters only. None for nets it does not cover."""
+        from .errors import CvxnnError
+        from .functional import functional_dimension
+        from .network import Network
+
+        net = self.result.network
+        if not isinstance(net, Network) or net.width == 0:
+            return None
+        params = "structural" if self.program.summary().get("model") in ("deep-1d", "deep-abs") else "all"
+        try:
+            return functional_dimension(net, self.program.X, parameters=params)
+        except CvxnnError as exc:
+            return {"error": str(exc)}
 
     def symmetry(self) -> dict:
         """Breakpoints, mirror centres and symmetry windows of the fit (SPEC 7); see :mod:`cvxnn.symmetry`."""
         from .symmetry import symmetries
 
+        if self.program.summary().get("model") == "deep-abs":  # reflection planes in d dims: cvxnn.symmetry_nd
+            from .symmetry_nd import symmetry_report
+
+            return symmetry_report(self)
         kind = type(getattr(self.program, "dictionary", None)).__name__
         if self.program.X.shape[1] != 1 or kind not in ("BreakpointDictionary1D", "RampDictionary1D",
                                                         "AbsChainDictionary1D"):

@@ -77,7 +77,7 @@ def _add_certify(sub):
 
 
 def _add_plot(sub):
-    p = sub.add_parser("plot", help="solve a 1-D problem and draw the fit, its breakpoints and mirror axes")
+    p = sub.add_parser("plot", help="solve and draw the fit (1-D: breakpoints and mirror axes; 2-D deep-abs: reflection planes)")
     _add_problem_arguments(p)
     p.add_argument("--out", required=True, help="image file to write (png, pdf or svg)")
 
