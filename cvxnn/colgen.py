@@ -52,7 +52,9 @@ def generate_columns(initial, solve_restricted, price, threshold: float, add_per
         scores = scores.copy()
         scores[working] = 0.0
         violated = np.flatnonzero(scores > threshold * (1.0 + 1e-7))
-        add = violated[np.argsort(-scores[violated])][:add_per_round]
+        if violated.size > add_per_round:  # the most violated, without sorting millions of scores
+            violated = violated[np.argpartition(-scores[violated], add_per_round - 1)[:add_per_round]]
+        add = violated[np.argsort(-scores[violated])]
         log.append({"round": round_index + 1, "working_set": int(working.size), "objective": res.convex_objective,
                     "max_violation": float(scores.max() / threshold) if scores.size else 0.0,
                     "added": int(add.size)})

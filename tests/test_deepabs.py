@@ -194,8 +194,9 @@ def test_rebuilt_network_is_the_convex_optimum(norm):
     net, res = tr.network, tr.result
     assert [L.weight.shape for L in net.layers] == [(net.width, 2), (net.width, net.width), (1, net.width)]
     A = tr.program.dictionary.matrix
-    assert np.allclose(net.predict(X), A @ res.z + res.xi, atol=1e-9)
-    assert net.penalty_value() == pytest.approx(beta * np.abs(res.z).sum(), rel=1e-9)
+    assert np.allclose(net.predict(X), A @ res.z + res.xi, atol=1e-8)  # up to the documented pruning thresholds
+    kept = np.array([u["z"] for u in net.meta["units"]])
+    assert net.penalty_value() == pytest.approx(beta * np.abs(kept).sum(), rel=1e-9)
     assert tr.certificate.reconstruction_gap <= 1e-9
     q = 1 if norm == "l1" else 2
     U = net.layers[0].weight
@@ -304,3 +305,15 @@ def test_cli_solves_deep_abs_in_d2_and_d3(tmp_path):
         assert doc["model"] == "deep-abs" and doc["depth"] == 3 and doc["inner_norm"] == norm
         assert doc["scope"] == scope and doc["certified"]
         assert doc["globally_optimal"] == (scope == "global")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("norm", ["l1", "l2"])
+def test_many_start_training_in_d3_never_beats_the_certified_optimum(norm):
+    X, y = _instance(12, n=6, d=3)
+    beta = 0.05
+    tr = cvxnn.train(X, y, cvxnn.DeepAbs(3, norm), beta=beta)
+    assert tr.certificate.globally_optimal
+    obj = _train_torch(X, y, beta, norm, starts=24, width=10, steps=3000, seed=1)
+    assert np.all(obj >= tr.certificate.dual_objective - 1e-9)
+    assert obj.min() <= tr.certificate.objective * 1.2
