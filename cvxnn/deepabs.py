@@ -565,7 +565,7 @@ class DeepAbsProgram:
     exact pool oracle (l1), the exact arc oracle (l2, d = 2), the exact sphere oracle (l2, d = 3) or the refined
     sampled oracle (l2, d >= 4: scope 'restricted'). Same interface as :class:`cvxnn.colgen.ColumnGenerationProgram`."""
 
-    def __init__(self, X, y, architecture, beta, bias, mode="training", duplicates="error", max_rounds=100):
+    def __init__(self, X, y, architecture, beta, bias, mode="training", duplicates="error", max_rounds=1000):
         cg = _colgen()
         self.X, self.y = X, y
         self.architecture = architecture
