@@ -43,6 +43,7 @@ import numpy as np
 from .activations import Activation
 from .errors import InvalidDataError, ProblemTooLargeError, UnsupportedCombinationError
 from .network import Layer, Network, Penalty, PenaltyTerm
+from .colgen import ColumnGenerationProgram, generate_columns
 from .reconstruct import active_set
 
 #: entries of the (n, labels, directions) work array evaluated at once when pricing implicitly
@@ -550,30 +551,19 @@ def pool_size(n: int, d: int) -> int:
     return direction_count(n, d) * label_count(n)
 
 
-def _colgen():
-    from . import colgen
-
-    return colgen
-
-
-class DeepAbsProgram:
+class DeepAbsProgram(ColumnGenerationProgram):
     """Training (or minimum-norm interpolation) of three-layer abs nets in d dimensions.
 
-    Solves the Lasso over the direction pool (whole when it has at most ``COLUMN_GENERATION_THRESHOLD`` columns,
-    else by column generation over the pool), then, for l2-normalised inner weights, adds the continuous oracle's
+    Solves the Lasso over the direction pool (whole when it has at most ``POOL_GENERATION_THRESHOLD`` columns, else
+    by column generation over the pool), then, for l2-normalised inner weights, adds the continuous oracle's
     maximisers until no unit violates the dual ("angular generation"). The certificate uses ``dual_sup``: the
     exact pool oracle (l1), the exact arc oracle (l2, d = 2), the exact sphere oracle (l2, d = 3) or the refined
-    sampled oracle (l2, d >= 4: scope 'restricted'). Same interface as :class:`cvxnn.colgen.ColumnGenerationProgram`."""
+    sampled oracle (l2, d >= 4: scope 'restricted'). ``full_dictionary`` (alias ``pool``) is the pool,
+    ``dictionary`` the final working columns."""
 
     def __init__(self, X, y, architecture, beta, bias, mode="training", duplicates="error", max_rounds=1000):
-        cg = _colgen()
-        self.X, self.y = X, y
-        self.architecture = architecture
-        self.bias, self.mode, self.duplicates = bias, mode, duplicates
-        self.beta = cg._BetaValue(float(beta) if beta is not None else 1.0)
         n, d = X.shape
         norm = architecture.inner_norm if d > 1 else "l1"
-        self.norm = norm
         count = pool_size(n, d)
         if count > architecture.max_columns:
             raise ProblemTooLargeError(
@@ -584,73 +574,36 @@ class DeepAbsProgram:
             )
         dirs = chain_directions(X, norm, axes=architecture.directions == "all",
                                 max_directions=architecture.max_directions)
-        self.pool = ChainPool(X, dirs, ORACLE_L1 if norm == "l1" else ORACLE_POOL)
-        self.direction_kinds = {k: dirs.kinds.count(k) for k in sorted(set(dirs.kinds))}
-        self.generate_angles = norm == "l2" and d >= 2 and architecture.angular_generation
+        pool = ChainPool(X, dirs, ORACLE_L1 if norm == "l1" else ORACLE_POOL)
         if norm == "l1" or d == 1:
-            exact = self.pool if architecture.directions == "all" else ChainPool(X, chain_directions(
+            exact = pool if architecture.directions == "all" else ChainPool(X, chain_directions(
                 X, "l1", max_directions=architecture.max_directions))
             self._certifier = lambda lam: exact.dual_sup(lam)
-            self.scope, self.oracle = "global", ORACLE_L1
+            scope, oracle = "global", ORACLE_L1
         elif d == 2:
             self._certifier = self._arc_sup
-            self.scope, self.oracle = "global", ORACLE_L2_ARCS
+            scope, oracle = "global", ORACLE_L2_ARCS
         elif d == 3:
             self._certifier = self._sphere_sup
-            self.scope, self.oracle = "global", ORACLE_L2_SPHERE
+            scope, oracle = "global", ORACLE_L2_SPHERE
         else:
             self._certifier = self._refined_sup
-            self.scope = "restricted"
-            self.oracle = ORACLE_L2_SAMPLED.format(samples=architecture.oracle_samples)
-        self.dictionary = None
-        self.max_rounds = max_rounds
-        self.initial_size = 3 * n
-        self.add_per_round = max(2 * n, 20)
+            scope, oracle = "restricted", ORACLE_L2_SAMPLED.format(samples=architecture.oracle_samples)
+        super().__init__(X, y, architecture, beta, pool, bias, scope, oracle, mode, duplicates,
+                         max_rounds=max_rounds)
+        self.pool = pool
+        self.norm = norm
+        self.direction_kinds = {k: dirs.kinds.count(k) for k in sorted(set(dirs.kinds))}
+        self.generate_angles = norm == "l2" and d >= 2 and architecture.angular_generation
         self.rounds, self.angular_rounds = [], []
         self.pool_objective = None
         self.program_kind = ("lasso" if mode == "training" else "min-norm interpolation LP") + \
             " over reflection-plane directions"
 
-    # -- the interface certificates and reports use
-    @property
-    def n(self) -> int:
-        return int(self.X.shape[0])
-
-    @property
-    def size(self) -> int:
-        return self.pool.size
-
-    @property
-    def has_output_bias(self) -> bool:
-        return True
-
-    @property
-    def penalty_beta(self) -> float:
-        return self.beta.value
-
-    def set_beta(self, beta) -> None:
-        from .validation import check_beta
-
-        self.beta.value = check_beta(beta)
-
     def summary(self) -> dict:
-        return {
-            **self.architecture.describe(),
-            "mode": self.mode,
-            "bias_convention": self.bias,
-            "n": self.n,
-            "d": int(self.X.shape[1]),
-            "beta": self.beta.value if self.mode == "training" else None,
-            "dictionary_size": self.size,
-            "directions": self.pool.dirs.size,
-            "direction_kinds": self.direction_kinds,
-            "working_set_size": None if self.dictionary is None else self.dictionary.size,
-            "program": self.program_kind,
-            "scope": self.scope,
-            "oracle": self.oracle,
-            "pool_objective": self.pool_objective,
-            "column_generation": {"rounds": self.rounds, "angular_rounds": self.angular_rounds},
-        }
+        return {**super().summary(), "directions": self.pool.dirs.size, "direction_kinds": self.direction_kinds,
+                "pool_objective": self.pool_objective,
+                "column_generation": {"rounds": self.rounds, "angular_rounds": self.angular_rounds}}
 
     def dual_sup(self, lam):
         return self._certifier(np.asarray(lam, dtype=np.float64))
@@ -672,15 +625,6 @@ class DeepAbsProgram:
                                    seed=self.architecture.seed, top=max(top, 1))
         unit = columns_from_oracle(self.X, best[:1], "l2", self.oracle).unit(0) if best else {}
         return (sup, unit) if top == 0 else (sup, best)
-
-    def convex_objective(self, z, xi) -> float:
-        if self.mode == "interpolation":
-            return float(np.sum(np.abs(z)))
-        res = self.y - self.dictionary.matrix @ z - xi
-        return 0.5 * float(res @ res) + self.beta.value * float(np.sum(np.abs(z)))
-
-    def reconstruct(self, z, xi):
-        return self.dictionary.to_network(z, xi, self.y, self.penalty_beta, self.bias, self.architecture)
 
     # -- solving
     def _restricted(self, columns: ChainColumns):
@@ -708,7 +652,6 @@ class DeepAbsProgram:
 
         import time
 
-        cg = _colgen()
         t_start = time.perf_counter()
         solver = resolve_solver(solver, self.mode)
         threshold = 1.0 if self.mode == "interpolation" else self.beta.value
@@ -742,7 +685,7 @@ class DeepAbsProgram:
                 hot["dirs"] = np.sort(np.argsort(-per_direction)[:keep]) if keep < K else None
                 return scores, working
 
-            _, res, self.rounds = cg.generate_columns(self._initial_working_set(), solve_restricted, price,
+            _, res, self.rounds = generate_columns(self._initial_working_set(), solve_restricted, price,
                                                       threshold, self.add_per_round, self.max_rounds, progress,
                                                       desc="pool columns")
         else:
