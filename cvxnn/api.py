@@ -66,7 +66,8 @@ class Trained:
     def functional_dimension(self) -> dict | None:
         """Rank of the parameter Jacobian of the rebuilt network on a wide input batch against #params - #hidden
         neurons, with the canonical form that merges parallel-hyperplane neurons (SPEC 8.3; :mod:`cvxnn.functional`).
-        Deep (parallel-chain) nets count their structural parameters only. None for nets it does not cover."""
+        Deep (parallel-chain) nets count their structural parameters only and get no canonical form (merging would
+        leave the chain architecture). None for nets it does not cover."""
         from .errors import CvxnnError
         from .functional import functional_dimension
         from .network import Network
@@ -74,9 +75,10 @@ class Trained:
         net = self.result.network
         if not isinstance(net, Network) or net.width == 0:
             return None
-        params = "structural" if self.program.summary().get("model") in ("deep-1d", "deep-abs") else "all"
+        deep = self.program.summary().get("model") in ("deep-1d", "deep-abs")
         try:
-            return functional_dimension(net, self.program.X, parameters=params)
+            return functional_dimension(net, self.program.X, parameters="structural" if deep else "all",
+                                        canonical=not deep)
         except CvxnnError as exc:
             return {"error": str(exc)}
 

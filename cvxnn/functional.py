@@ -179,6 +179,18 @@ def _pre_activations(network: Network, X: np.ndarray) -> list[np.ndarray]:
     return out
 
 
+def off_kinks(network: Network, B: np.ndarray, rtol: float = 1e-12) -> np.ndarray:
+    """The rows of B where no hidden pre-activation is zero (|u| <= rtol * max|u| of that neuron on B). At a kink the
+    network is not differentiable and a one-sided derivative adds spurious rank; convex optima put their kinks ON
+    training points, so the data rows often lie there."""
+    keep = np.ones(B.shape[0], dtype=bool)
+    for U in _pre_activations(network, B):
+        scale = np.max(np.abs(U), axis=0)
+        live = scale > 0  # a neuron that is zero on every row (dead) has no kink to avoid
+        keep &= np.all(np.abs(U[:, live]) > rtol * scale[live], axis=1)
+    return B[keep]
+
+
 def _boundary_points(network: Network, B: np.ndarray, per_neuron: int, rng) -> np.ndarray:
     """For each hidden neuron, ``per_neuron`` random pairs (a, b) of batch points on opposite sides of its
     (bent) hyperplane {u = 0}, bisected along the segment until |hi - lo| <= 2^-BISECTIONS |b - a|, keeping
@@ -400,12 +412,20 @@ PARAMETER_SETS = ("all", "structural")
 
 
 def structural_mask(network: Network) -> np.ndarray:
-    """Which entries of :func:`parameters` are parameters of the ARCHITECTURE: every bias and every nonzero weight.
-    A stored zero weight (e.g. off the diagonal of the hidden-to-hidden layers of parallel narrow chains) is
-    structure, not a trained parameter."""
+    """Which entries of :func:`parameters` are parameters of the ARCHITECTURE: every weight and bias, except the
+    off-diagonal zeros of a diagonal hidden-to-hidden layer (parallel narrow chains store their middle layers as
+    diagonal matrices: those zeros are structure, not trained parameters). A weight that merely happens to be zero
+    (e.g. an axis-aligned first-layer row) stays a parameter."""
     parts = []
-    for L in network.layers:
-        parts += [(L.weight != 0).ravel(), np.ones(L.bias.size, dtype=bool)]
+    last = len(network.layers) - 1
+    for k, L in enumerate(network.layers):
+        W = L.weight
+        mask = np.ones(W.shape, dtype=bool)
+        if 0 < k < last and W.shape[0] == W.shape[1]:
+            eye = np.eye(W.shape[0], dtype=bool)
+            if not np.any(W[~eye]):
+                mask = eye
+        parts += [mask.ravel(), np.ones(L.bias.size, dtype=bool)]
     return np.concatenate(parts)
 
 
@@ -425,7 +445,8 @@ def _measure(network: Network, B: np.ndarray, rtol: float | None, tol: float, pa
 
 def functional_dimension(network: Network, X=None, *, n_points: int | None = None, seed: int = 0,
                          rtol: float | None = None, radii: Sequence[float] = DEFAULT_RADII,
-                         boundary: int = DEFAULT_BOUNDARY, tol: float = 1e-9, parameters: str = "all") -> dict:
+                         boundary: int = DEFAULT_BOUNDARY, tol: float = 1e-9, parameters: str = "all",
+                         canonical: bool = True) -> dict:
     """rank of the parameter Jacobian on :func:`input_batch` (X, when given, sets the batch's centre and scale and
     is included; n_points, radii, seed, boundary are passed on) against the bound ``#params - #hidden``. The rank
     counts singular values s > rtol * s_max of the column-equilibrated Jacobian (default rtol: see RANK_SAFETY).
@@ -435,16 +456,17 @@ def functional_dimension(network: Network, X=None, *, n_points: int | None = Non
     smallest_kept / largest_dropped (relative to s_max), parallel_pairs, dead (see :func:`parallel_pairs`,
     :func:`dead_neurons`; ``tol`` is theirs), and canonical: the same dict (without 'canonical') for
     :func:`canonical_form` on the same batch, or None when there is nothing to merge or remove.
-    parameters: 'all' (every stored weight and bias) or 'structural' (biases and nonzero weights only: the
-    parameters of parallel-chain architectures, whose stored hidden-to-hidden layers are diagonal)."""
+    canonical=False skips the canonical form (merging first-layer neurons of parallel chains would leave the chain
+    architecture). parameters: 'all' (every stored weight and bias) or 'structural' (without the off-diagonal zeros of diagonal
+    hidden-to-hidden layers: the parameters of parallel-chain architectures; see :func:`structural_mask`)."""
     from .validation import check_choice
 
     parameters = check_choice(parameters, PARAMETER_SETS, "parameter set")
     _check_network(network, bound=True)
-    B = input_batch(network, X, n_points, radii, seed, boundary)
+    B = off_kinks(network, input_batch(network, X, n_points, radii, seed, boundary))
     out = _measure(network, B, rtol, tol, parameters)
     out["canonical"] = None
-    if out["parallel_pairs"] or out["dead"]:
+    if canonical and (out["parallel_pairs"] or out["dead"]):
         out["canonical"] = _measure(canonical_form(network, tol), B, rtol, tol, parameters)
     return out
 
@@ -494,4 +516,4 @@ def random_fraction(d: int, widths, trials: int, activation="relu", seed: int = 
 
 __all__ = ["jacobian", "input_batch", "functional_dimension", "canonical_form", "random_network", "random_fraction",
            "parallel_pairs", "dead_neurons", "parameters", "with_parameters", "n_parameters", "n_hidden",
-           "structural_mask"]
+           "structural_mask", "off_kinks"]

@@ -268,3 +268,32 @@ def test_trained_json_reports_functional_dimension_for_two_layer_and_deep_nets()
     m = deep["n_active"]
     assert deep["functional_dimension"]["n_params"] == m * (2 + 4) + 1
     assert deep["functional_dimension"]["n_hidden"] == 2 * m
+
+
+def test_kink_points_are_left_out_of_the_batch():
+    """A training point on a hyperplane of the net (convex optima put kinks at the data) would add spurious rank
+    through a one-sided derivative: such rows are removed."""
+    from cvxnn.functional import off_kinks
+
+    net = random_network(2, 3, seed=0)
+    W, b = net.layers[0].weight, net.layers[0].bias
+    on = np.array([[-b[0] / W[0, 0], 0.0]])  # on neuron 0's hyperplane
+    B = np.vstack([on, np.random.default_rng(0).normal(size=(5, 2))])
+    kept = off_kinks(net, B)
+    assert kept.shape == (5, 2) and not np.any(np.all(kept == on, axis=1))
+
+
+@pytest.mark.parametrize("seed", [0, 1, 3])
+def test_deep_abs_optimum_loses_one_per_two_layer_chain(seed):
+    """A hidden symmetry of three-layer abs chains, measured: a chain with a2 = 0 (a two-layer feature inside a
+    three-layer chain: |w2 |u.x + b1| + b2| with b2 = 0 and a nonnegative input) has dJ/db2 = alpha * 1, the same
+    direction as the output bias, so each such chain lowers the rank by exactly one below the bound."""
+    rng = np.random.default_rng(seed)
+    X = rng.uniform(-1, 1, (10, 2))
+    y = np.sin(2 * X[:, 0]) + X[:, 1] ** 2
+    for norm in ("l1", "l2"):
+        tr = cvxnn.train(X, y, cvxnn.DeepAbs(3, norm), beta=0.01)
+        fd = tr.functional_dimension()
+        two_layer = sum(abs(u["a2"]) <= 1e-12 for u in tr.network.meta["units"])
+        assert fd["parameters"] == "structural" and fd["canonical"] is None
+        assert fd["deficit"] == two_layer
