@@ -36,7 +36,7 @@ def optimum_rows(seeds=range(5)):
               ("deep-1d abs depth 3", lambda: cvxnn.Deep1D(3, "abs"), 1), ("deep-1d relu depth 3", lambda: cvxnn.Deep1D(3, "relu"), 1)]
     for name, make, d in models:
         reach = reach_canon = pairs = 0
-        deficits = []
+        deficits, flat = [], []
         for seed in seeds:
             rng = np.random.default_rng(seed)
             n = 10 if d <= 2 else 9
@@ -47,14 +47,25 @@ def optimum_rows(seeds=range(5)):
             fd = tr.functional_dimension()
             reach += fd["reaches_bound"]
             deficits.append(fd["deficit"])
+            flat.append(_two_layer_chains(tr.network))
             pairs += len(fd["parallel_pairs"])
             canon = fd["canonical"] or fd
             reach_canon += canon["reaches_bound"]
         rows.append({"model": name, "d": d, "instances": len(seeds), "parameters": fd["parameters"],
                      "reach bound": reach, "deficits": " ".join(map(str, deficits)),
+                     "abs chains with a2 = 0": " ".join(map(str, flat)) if None not in flat else "",
                      "parallel pairs (total)": pairs, "reach bound after canonical form": reach_canon})
         print(rows[-1], flush=True)
     return rows
+
+
+def _two_layer_chains(net):
+    """Abs chains whose second offset a2 is 0 (a two-layer feature inside a three-layer chain); None otherwise."""
+    units = net.meta.get("units") or []
+    if net.meta.get("model") not in ("deep-abs", "deep-1d") or net.layers[0].activation.name != "abs":
+        return None
+    a2 = [u["a2"] if "a2" in u else u["a"][1] for u in units]
+    return sum(abs(v) <= 1e-12 for v in a2)
 
 
 def table(rows):
@@ -85,7 +96,9 @@ def main(out="results/functional-dimension.md"):
         "",
         "Two-layer nets count every stored parameter; parallel-chain nets (deep-1d, deep-abs) their structural "
         "parameters (biases and nonzero weights; the stored hidden-to-hidden layers are diagonal). The canonical "
-        "form merges parallel-hyperplane neurons of the first hidden layer and removes dead ones.",
+        "form merges parallel-hyperplane neurons of the first hidden layer and removes dead ones (two-layer nets "
+        "only: merging would leave the chain architecture). A three-layer abs chain with a2 = 0 has dJ/db2 = alpha "
+        "* 1, the output bias's direction: for the abs models the deficit equals the number of such chains.",
         "",
         table(opt),
         "",
