@@ -12,8 +12,6 @@ class PIQPAdapter(SolverAdapter):
     extra = "solvers"
 
     def options(self, accuracy, time_limit=None):
+        """PIQP has no time-limit setting (its Python interface rejects 'time_limit'): it is bounded by max_iter."""
         tol = ACCURACIES[accuracy]
-        opts = {"eps_abs": tol, "eps_rel": tol, "max_iter": 500}
-        if time_limit is not None:
-            opts["time_limit"] = float(time_limit)
-        return opts
+        return {"eps_abs": tol, "eps_rel": tol, "max_iter": 500}
