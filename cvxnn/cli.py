@@ -84,17 +84,33 @@ def _add_plot(sub):
 
 def _add_bench(sub):
     p = sub.add_parser("bench", help="solve problems with several solvers and print the certified table")
-    p.add_argument("problems", nargs="*", help="problem files (default: the built-in problem set)")
-    p.add_argument("--solvers", default="clarabel,scs", help="comma-separated solver names, or 'all' (installed)")
+    p.add_argument("problems", nargs="*", help="problem files (default: the small suite of the problem library)")
+    p.add_argument("--suite", default=None, metavar="SIZE",
+                   help="run the library's tiny | small | medium suite (with problem files: as well as them); "
+                        "default: small when no problem file is given")
+    p.add_argument("--list", dest="list_problems", action="store_true",
+                   help="list the problems that would run (name, model, n, d, dictionary) and exit")
+    p.add_argument("--solvers", default="clarabel,scs",
+                   help="comma-separated solver names, or 'all' (installed); a (problem, solver) pair the solver "
+                        "cannot take is recorded as skipped")
     p.add_argument("--accuracy", default="high", help="comma-separated accuracies: low,mid,high")
     p.add_argument("--repeat", type=int, default=1, metavar="N", help="run every (problem, solver, accuracy) N times")
     p.add_argument("--time-limit", type=float, default=None, metavar="S", help="solver time limit per run, seconds")
+    p.add_argument("--row-timeout", type=float, default=None, metavar="S",
+                   help="kill a row after S seconds (a forked process per row; local backend). --time-limit bounds "
+                        "each solver call, and column generation makes many")
     p.add_argument("--out", default=None, metavar="DIR",
                    help="write DIR/runs.csv (appended as runs complete; a rerun skips the rows already there), "
                         "DIR/report.md and DIR/profile.png")
     p.add_argument("--csv", default=None, help="also write the rows to this CSV file")
     p.add_argument("--markdown", default=None, help="also write the report, with the command that made it, here")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.add_argument("--jobs", type=int, default=1, metavar="N",
+                   help="rows run at once on this machine (joblib processes, one BLAS thread each); 1 = serial")
+    p.add_argument("--backend", default="local", help="local (this machine, --jobs N) | dask (a Dask cluster: "
+                   "pip install -e \".[dask]\")")
+    p.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                   help="with --backend dask: the scheduler's address, e.g. tcp://10.0.0.5:8786")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -208,14 +224,51 @@ def cmd_solve(args) -> int:
     return EXIT_OK if trained.certificate.certified else EXIT_FAILED
 
 
+def _bench_problems(args):
+    """The problems of a bench run: the problem files, plus the --suite (default: small when no file is given)."""
+    from .problems import check_suite, load_problem, suite
+
+    problems = [load_problem(p) for p in args.problems]
+    if args.suite is not None or not problems:
+        problems += suite(check_suite(args.suite or "small"))
+    return problems
+
+
+def _list_problems(problems) -> int:
+    from .program import size_estimate
+    from .report import format_table
+    from .validation import check_xy
+
+    rows = []
+    for p in problems:
+        X, _ = check_xy(p.X, p.y)
+        try:
+            est = size_estimate(X, p.architecture())
+            size = f"{est['count']:,} {est['kind']}"
+        except CvxnnError as exc:
+            size = f"({exc})"[:60]
+        rows.append({"problem": p.name, "model": p.model, "activation": p.activation,
+                     "depth": p.depth or "-", "n": p.n, "d": X.shape[1], "mode": p.mode, "beta": p.beta,
+                     "dictionary": size, "source": p.source})
+    print(format_table(rows, list(rows[0]) if rows else None))
+    print(f"\n{len(problems)} problems.")
+    return EXIT_OK
+
+
 def cmd_bench(args) -> int:
-    from .bench import run_bench
-    from .problems import load_problem
-    from .report import DEFAULT_COLUMNS, format_table
+    import time
+
+    from .bench import REFERENCE, check_backend, check_jobs, run_bench
+    from .report import DEFAULT_COLUMNS, format_table, summary_table
     from .solvers import installed_solvers
     from .solvers.base import check_accuracy
     from .solvers.registry import get_solver
 
+    jobs = check_jobs(args.jobs)
+    check_backend(args.backend, args.scheduler, jobs)
+    problems = _bench_problems(args)
+    if args.list_problems:
+        return _list_problems(problems)
     solvers = [s.strip().lower() for s in args.solvers.split(",") if s.strip()]
     if solvers == ["all"]:
         solvers = installed_solvers()
@@ -226,47 +279,75 @@ def cmd_bench(args) -> int:
         raise InvalidParameterError(f"--repeat must be >= 1; received {args.repeat}.")
     if args.time_limit is not None and not args.time_limit > 0:
         raise InvalidParameterError(f"--time-limit must be > 0 seconds; received {args.time_limit}.")
-    problems = [load_problem(p) for p in args.problems] or None
+    started = time.perf_counter()
     rows = run_bench(problems, solvers, accuracies, repeats=args.repeat, out=args.out, time_limit=args.time_limit,
-                     progress=not args.no_progress and sys.stderr.isatty())
+                     progress=not args.no_progress and sys.stderr.isatty(), jobs=jobs, backend=args.backend,
+                     scheduler=args.scheduler, row_timeout=args.row_timeout)
+    elapsed = time.perf_counter() - started
+    ran = [r for r in rows if r.get("status") != "skipped"]
+    skipped = len(rows) - len(ran)
     columns = list(DEFAULT_COLUMNS)
     if args.repeat > 1:
         columns.insert(columns.index("accuracy") + 1, "repeat")
-    table = format_table(rows, columns)
-    print(table)
+    print(format_table(ran, columns))
+    if ran:
+        print()
+        print(summary_table(ran, args.time_limit).to_markdown(index=False, floatfmt=".3g"))
     reports = ([Path(args.out) / "report.md"] if args.out else []) + ([Path(args.markdown)] if args.markdown else [])
     if reports:
-        _write_markdown_report(reports, rows, args, problems, solvers, accuracies)
+        _write_markdown_report(reports, rows, args, problems, solvers, accuracies, elapsed)
     if args.csv:
         import pandas as pd
 
         Path(args.csv).parent.mkdir(parents=True, exist_ok=True)
         pd.DataFrame(rows).to_csv(args.csv, index=False)
-    bad = [r for r in rows if not r.get("certified")]
-    n_opt = sum(bool(r.get("globally_optimal")) for r in rows)
-    print(f"\n{len(rows) - len(bad)} of {len(rows)} runs certified ({n_opt} globally optimal, scope global).")
+    bad = [r for r in ran if not r.get("certified")]
+    n_opt = sum(bool(r.get("globally_optimal")) for r in ran)
+    print(f"\n{len(ran) - len(bad)} of {len(ran)} runs certified ({n_opt} globally optimal, scope global)"
+          + (f"; {skipped} (problem, solver) pairs skipped: the solver cannot take the program" if skipped else "")
+          + f". {elapsed:.1f} s.")
     for r in bad:
         print(f"NOT certified: {r['problem']} / {r['solver']} / {r['accuracy']}: status {r.get('status')} "
               f"{r.get('error', '')}".rstrip())
+    reference = [r for r in ran if (r["solver"], r["accuracy"]) == REFERENCE]
+    judged = reference or ran
+    failed = [r for r in judged if not r.get("certified")]
+    if reference:
+        print(f"reference rows ({REFERENCE[0]} at {REFERENCE[1]} accuracy): {len(reference) - len(failed)} of "
+              f"{len(reference)} certified (the exit code depends on these rows alone).")
+        for r in failed:
+            print(f"REFERENCE NOT certified: {r['problem']}: status {r.get('status')} {r.get('error', '')}".rstrip())
+    else:
+        print(f"no reference rows ({REFERENCE[0]} at {REFERENCE[1]} accuracy) in this run: every row counts for the "
+              "exit code.")
     for p in reports:
         print(f"report written to {p}")
-    return EXIT_OK if not bad else EXIT_FAILED
+    return EXIT_OK if not failed else EXIT_FAILED
 
 
-def _write_markdown_report(paths, rows, args, problems, solvers, accuracies) -> None:
+def _write_markdown_report(paths, rows, args, problems, solvers, accuracies, elapsed=None) -> None:
     """The solver-comparison report (cvxnn.report.write_report) at each path, with a beta-path table for up to two
-    1-D problems and the command that regenerates it."""
+    1-D problems, the command that regenerates it and how the run was made (backend, jobs, machine load)."""
+    import os
     import shlex
 
     from .bench import beta_path
-    from .problems import builtin_problems
     from .report import write_report
 
-    command = ["cvxnn", "bench", *args.problems, "--solvers", args.solvers, "--accuracy", ",".join(accuracies)]
+    command = ["cvxnn", "bench", *args.problems]
+    if args.suite is not None:
+        command += ["--suite", args.suite]
+    command += ["--solvers", args.solvers, "--accuracy", ",".join(accuracies)]
     if args.repeat != 1:
         command += ["--repeat", str(args.repeat)]
     if args.time_limit is not None:
         command += ["--time-limit", f"{args.time_limit:g}"]
+    if args.row_timeout is not None:
+        command += ["--row-timeout", f"{args.row_timeout:g}"]
+    if args.jobs != 1:
+        command += ["--jobs", str(args.jobs)]
+    if args.backend != "local":
+        command += ["--backend", args.backend, "--scheduler", str(args.scheduler)]
     if args.out:
         command += ["--out", str(args.out)]
     if args.markdown:
@@ -275,10 +356,33 @@ def _write_markdown_report(paths, rows, args, problems, solvers, accuracies) -> 
         command += ["--csv", str(args.csv)]
     command = " ".join(shlex.quote(c) for c in command)
     path_accuracy = "high" if "high" in accuracies else accuracies[-1]
-    path_rows = beta_path(problems if problems is not None else builtin_problems(), solvers, path_accuracy,
-                          time_limit=args.time_limit)
+    path_rows = beta_path(problems, solvers, path_accuracy, time_limit=args.time_limit, total_budget_s=120.0)
+    where = ("this machine, serially" if args.backend == "local" and args.jobs == 1 else
+             f"this machine, {args.jobs} rows at once (joblib/loky processes, one BLAS thread each)"
+             if args.backend == "local" else f"the Dask cluster at {args.scheduler} (one BLAS thread per task)")
+    totals = [r.get("total_s") for r in rows if isinstance(r.get("total_s"), float)]
+    notes = [f"Rows ran on {where}" + (f"; the last invocation spent {elapsed:.0f} s running rows (rows already in "
+                                       "runs.csv are not redone)" if elapsed is not None else "")
+             + (f"; the rows' own times (build + solve + certify) add up to {sum(totals) / 60:.1f} min"
+                if totals else "") + "."]
+    loads = [r.get("load") for r in rows if isinstance(r.get("load"), float)]
+    if loads:
+        import numpy as np
+
+        cores = os.cpu_count() or 1
+        med, top = float(np.median(loads)), float(np.max(loads))
+        own = args.jobs if args.backend == "local" else 0
+        busy = float(np.mean(np.asarray(loads) > own + 0.5))
+        notes.append(f"The 1-minute load average when rows finished: median {med:.2f}, max {top:.2f}, on {cores} "
+                     f"cores (this bench adds about {own})."
+                     + (f" Other jobs shared the machine: {100 * busy:.0f}% of the rows finished with the load above "
+                        f"{own + 0.5:g}. Read the times as upper bounds and the ratios as rough."
+                        if args.backend == "local" and busy > 0.05 else ""))
+    settings = [f"backend: {args.backend}" + (f" ({args.scheduler})" if args.scheduler else "")
+                + f"; jobs: {args.jobs}"]
     for path in paths:
-        write_report(rows, path, command, beta_path=path_rows, time_limit=args.time_limit)
+        write_report(rows, path, command, beta_path=path_rows, time_limit=args.time_limit, notes=notes,
+                     settings=settings)
 
 
 def cmd_solvers(args) -> int:

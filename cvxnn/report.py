@@ -337,30 +337,160 @@ def _beta_path_table(rows) -> pd.DataFrame:
     return pd.DataFrame(out)
 
 
+# ------------------------------------------------------------------------------- fastest backend vs Clarabel
+
+#: the reference backend of the comparison (CVXPY + Clarabel)
+REFERENCE_SOLVER = "clarabel"
+#: problem classes of the comparison with CVXPY + Clarabel, by input dimension and mode
+CLASSES = ("1-D Lasso", "1-D interpolation LP", "any dimension (d >= 2)")
+
+
+def problem_class(d, mode) -> str:
+    """The comparison class of a row: '1-D Lasso' (1-D training: a Lasso over a finite dictionary), '1-D
+    interpolation LP' or 'any dimension (d >= 2)' (arrangement and gated group Lassos, wedge and deep-abs Lassos)."""
+    try:
+        d = int(d)
+    except (TypeError, ValueError):
+        d = 1
+    if d >= 2:
+        return CLASSES[2]
+    return CLASSES[1] if str(mode) == "interpolation" else CLASSES[0]
+
+
+def _ran(frame) -> pd.DataFrame:
+    """The rows that were run: status 'skipped' (the solver cannot take the program) left out."""
+    df = pd.DataFrame(frame)
+    if "status" not in df or not len(df):
+        return df
+    return df[df["status"].astype(str) != "skipped"]
+
+
+def _per_problem_times(df: pd.DataFrame, time_col: str) -> pd.DataFrame:
+    """One row per (problem, solver): median time over repeats, certified only if every repeat is."""
+    g = df.assign(_t=pd.to_numeric(df[time_col], errors="coerce"), _ok=_bool_series(df["certified"]))
+    return g.groupby(["problem", "solver"], sort=False).agg(t=("_t", "median"), ok=("_ok", "all")).reset_index()
+
+
+def fastest_vs_reference(frame, reference: str = "clarabel", time_col: str = "wall_s",
+                         time_limit: float | None = None, shift: float = TIME_SHIFT) -> tuple[pd.DataFrame,
+                                                                                          pd.DataFrame]:
+    """How much faster than ``reference`` (CVXPY + Clarabel) the fastest certified backend is, per problem class
+    (:func:`problem_class`) and accuracy. Skipped rows are left out.
+
+    Returns (summary, detail). ``detail``: one row per (class, accuracy, solver) with the problems it took, how
+    many it certified, its shifted geometric mean of ``time_col`` over those problems (runs not certified charged
+    as in :func:`charged_times`), the reference's over the same problems (its failures charged likewise), and
+    ``ratio`` = the first over the second (< 1: faster than the reference). ``summary``: per (class, accuracy)
+    the backend with the lowest ratio among those that took every problem of the class (any backend when none
+    did), and per problem the fastest certified time over the reference's certified
+    time (problems the reference certified), summarised by its geometric mean, min and max, and which backend was
+    fastest how often."""
+    df = _ran(frame).copy()
+    detail_cols = ["class", "accuracy", "solver", "problems", "certified", "sgm ms", "reference sgm ms", "ratio"]
+    summary_cols = ["class", "accuracy", "problems", "reference certified", "fastest backend (sgm)", "its sgm ms",
+                    "reference sgm ms", "sgm ratio", "per-problem ratio (geo mean)", "min", "max", "fastest on"]
+    if not len(df):
+        return pd.DataFrame(columns=summary_cols), pd.DataFrame(columns=detail_cols)
+    dims = df["d"] if "d" in df else [1] * len(df)
+    modes = df["mode"] if "mode" in df else ["training"] * len(df)
+    df["_class"] = [problem_class(d, m) for d, m in zip(dims, modes)]
+    df["_t"] = charged_times(df, time_col, time_limit)
+    detail, summary = [], []
+    for cls in [c for c in CLASSES if c in set(df["_class"])]:
+        for acc in dict.fromkeys(df["accuracy"]):
+            sub = df[(df["_class"] == cls) & (df["accuracy"] == acc)]
+            ref = sub[sub["solver"] == reference]
+            if not len(sub) or not len(ref):
+                continue
+            ref_t = ref.groupby("problem")["_t"].median()
+            best_row, best_full = None, None
+            for solver, g in sub.groupby("solver", sort=False):
+                t = g.groupby("problem")["_t"].median()
+                common = t.index.intersection(ref_t.index)
+                if not len(common):
+                    continue
+                ok = _bool_series(g["certified"]).groupby(g["problem"]).all()
+                mine = shifted_geometric_mean(t[common].dropna(), shift)
+                theirs = shifted_geometric_mean(ref_t[common].dropna(), shift)
+                row = {"class": cls, "accuracy": acc, "solver": solver, "problems": int(len(t)),
+                       "certified": int(ok.sum()), "sgm ms": 1e3 * mine, "reference sgm ms": 1e3 * theirs,
+                       "ratio": mine / theirs if theirs > 0 else float("nan")}
+                detail.append(row)
+                if best_row is None or row["ratio"] < best_row["ratio"]:
+                    best_row = row
+                if len(t) >= len(ref_t) and (best_full is None or row["ratio"] < best_full["ratio"]):
+                    best_full = row  # took every problem the reference took: the same problem set
+            best_row = best_full or best_row
+            per = _per_problem_times(sub, time_col)
+            solved = per[per["ok"] & per["t"].notna()]
+            ref_ok = solved[solved["solver"] == reference].set_index("problem")["t"]
+            ratios, winners = [], []
+            for prob, g in solved.groupby("problem", sort=False):
+                if prob not in ref_ok.index:
+                    continue
+                k = g["t"].idxmin()
+                ratios.append(float(g.loc[k, "t"]) / max(float(ref_ok[prob]), 1e-12))
+                winners.append(str(g.loc[k, "solver"]))
+            counts = pd.Series(winners).value_counts() if winners else pd.Series(dtype=int)
+            summary.append({
+                "class": cls, "accuracy": acc, "problems": int(sub["problem"].nunique()),
+                "reference certified": f"{len(ref_ok)}/{int(ref['problem'].nunique())}",
+                "fastest backend (sgm)": best_row["solver"] if best_row else "-",
+                "its sgm ms": best_row["sgm ms"] if best_row else float("nan"),
+                "reference sgm ms": best_row["reference sgm ms"] if best_row else float("nan"),
+                "sgm ratio": best_row["ratio"] if best_row else float("nan"),
+                "per-problem ratio (geo mean)": float(np.exp(np.mean(np.log(ratios)))) if ratios else float("nan"),
+                "min": min(ratios) if ratios else float("nan"), "max": max(ratios) if ratios else float("nan"),
+                "fastest on": ", ".join(f"{k} {v}" for k, v in counts.items()) or "-"})
+    return pd.DataFrame(summary, columns=summary_cols), pd.DataFrame(detail, columns=detail_cols)
+
+
+def skipped_table(frame) -> pd.DataFrame:
+    """The (solver, reason) pairs recorded with status 'skipped' and the problems they cover."""
+    df = pd.DataFrame(frame)
+    if "status" not in df or not len(df):
+        return pd.DataFrame(columns=["solver", "problems", "reason"])
+    sk = df[df["status"].astype(str) == "skipped"]
+    rows = []
+    for (solver, err), g in sk.groupby(["solver", "error"], sort=False):
+        reason = str(err).removeprefix("skipped: ")
+        reason = reason.split("; this problem is a ", 1)
+        rows.append({"solver": solver, "problems": ", ".join(map(str, dict.fromkeys(g["problem"]))),
+                     "reason": reason[0] + (f" (here: {reason[1]})" if len(reason) > 1 else "")})
+    return pd.DataFrame(rows, columns=["solver", "problems", "reason"])
+
+
 def write_report(rows, path, command: str, *, beta_path=None, time_limit: float | None = None,
-                 profile: bool = True) -> Path:
+                 profile: bool = True, notes=None, settings=None) -> Path:
     """Write the markdown solver-comparison report of ``rows`` (from :func:`cvxnn.bench.run_bench` or read back
     from runs.csv) to ``path``; ``command`` is the command that regenerates it. ``beta_path``: rows of
     :func:`cvxnn.bench.beta_path`, if any. With ``profile`` the performance-profile plot goes next to the report
     (``profile.png``, or ``STEM-profile.png`` when the report is not called ``report.md``). The time limit, when
-    not given, is read from the rows' ``time_limit`` column."""
+    not given, is read from the rows' ``time_limit`` column. ``notes``: lines printed under the command (how the
+    run was made, e.g. on a shared machine); ``settings``: more lines for the Settings section (backend, jobs).
+    Rows with status 'skipped' (the solver cannot take the program) are left out of every table and listed in
+    their own section."""
     from .certify import TOL_ABS, TOL_DUAL, TOL_FIT, TOL_RECONSTRUCTION, TOL_REL
 
-    df = pd.DataFrame(rows).reset_index(drop=True)
+    df_all = pd.DataFrame(rows).reset_index(drop=True)
+    df = _ran(df_all).reset_index(drop=True)
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     if time_limit is None and "time_limit" in df and df["time_limit"].notna().any():
         time_limit = float(pd.to_numeric(df["time_limit"], errors="coerce").max())
-    solvers = list(dict.fromkeys(df["solver"]))
-    accuracies = list(dict.fromkeys(df["accuracy"]))
-    problems = list(dict.fromkeys(df["problem"]))
-    repeats = int(pd.to_numeric(df["repeat"], errors="coerce").max()) if "repeat" in df and len(df) else 1
+    solvers = list(dict.fromkeys(df_all["solver"]))
+    accuracies = list(dict.fromkeys(df_all["accuracy"]))
+    problems = list(dict.fromkeys(df_all["problem"]))
+    repeats = int(pd.to_numeric(df_all["repeat"], errors="coerce").max()) if "repeat" in df_all and len(df_all) \
+        else 1
     env = environment()
     charge = (f"the time limit ({time_limit:g} s)" if time_limit is not None else
               f"{FAILURE_FACTOR:g} x the largest time observed in the column")
 
-    text = [f"# cvxnn solver comparison: {len(df)} runs", "",
-            f"Regenerate with `{command}`.", "",
+    n_skipped = len(df_all) - len(df)
+    text = [f"# cvxnn solver comparison: {len(df)} runs" + (f" ({n_skipped} skipped)" if n_skipped else ""), "",
+            f"Regenerate with `{command}`.", "", *[f"{line}" for line in (notes or [])],
+            *([""] if notes else []),
             "Every run is judged by cvxnn's own certificate (`certified`), never by the solver's status: certified "
             f"means certified gap <= {TOL_ABS:g} + {TOL_REL:g} |objective|, dual sup / beta <= 1 + {TOL_DUAL:g} and "
             f"reconstruction gap <= {TOL_RECONSTRUCTION:g} (interpolation: also max |f(x) - y| <= {TOL_FIT:g} "
@@ -371,6 +501,7 @@ def write_report(rows, path, command: str, *, beta_path=None, time_limit: float 
             f"- problems ({len(problems)}): {', '.join(f'`{p}`' for p in problems)}",
             f"- solvers: {', '.join(solvers)}; accuracies: {', '.join(accuracies)}; repeats: {repeats}; "
             f"time limit per run: {f'{time_limit:g} s' if time_limit is not None else 'none'}",
+            *[f"- {line}" for line in (settings or [])],
             "- the options cvxnn passes to each solver (`cvxnn.solvers.ADAPTERS[name]().options(accuracy)`):", "",
             _md(option_mapping(solvers, accuracies, time_limit)), ""]
 
@@ -384,6 +515,24 @@ def write_report(rows, path, command: str, *, beta_path=None, time_limit: float 
              "`gap sgm` = shifted geometric mean of the certified gap (shift 1e-10, negatives counted as 0). `-`: the "
              "solver does not report that time (PIQP reports a solve time of 0 unless asked to time itself).", "",
              _md(summary_table(df, time_limit)), ""]
+    if n_skipped:
+        text += [f"{n_skipped} (problem, solver) pairs were skipped because the solver cannot take the program (see "
+                 "\"Skipped\" below): they are in no rate, mean or profile here, so a solver's means cover only the "
+                 "problems it took.", ""]
+
+    if REFERENCE_SOLVER in solvers and len(solvers) > 1:
+        summary, detail = fastest_vs_reference(df, REFERENCE_SOLVER, "wall_s", time_limit)
+        if len(summary):
+            text += ["## Fastest certified backend vs CVXPY + Clarabel", "",
+                     "Per problem class and accuracy. `sgm ratio`: among the backends that took every problem of "
+                     "the class, the one with the lowest shifted geometric mean of wall time (shift 10 ms, runs not "
+                     "certified charged as above), divided by CVXPY + Clarabel's (< 1: faster). `per-problem "
+                     "ratio`: on each problem Clarabel certified, the fastest certified run's wall time (any "
+                     "backend, Clarabel included, so <= 1) over Clarabel's; geometric mean, min and max over "
+                     "those problems; `fastest on` counts which backend that was. Wall time is the solver call: "
+                     "CVXPY's compilation + the solver for CVXPY backends, the whole native solve (centring, "
+                     "refinement rounds) for the native Lasso backends.", "",
+                     _md(summary), "", "Every backend, on the problems it took:", "", _md(detail), ""]
 
     text += ["## Where the time goes", "",
              "Medians per run in milliseconds: `build` (dictionary or arrangement, before any solver), `compile` "
@@ -424,6 +573,10 @@ def write_report(rows, path, command: str, *, beta_path=None, time_limit: float 
     fails = failure_table(df)
     text += ["## Runs not certified", ""]
     text += [_md(fails) if len(fails) else "Every run was certified.", ""]
+    if n_skipped:
+        text += ["## Skipped", "",
+                 "(problem, solver) pairs the solver's adapter cannot take, recorded with status `skipped` and "
+                 "left out of everything above:", "", _md(skipped_table(df_all)), ""]
     if "error" in df:
         errs = df[df["error"].fillna("").astype(str) != ""]
         for (solver, acc, msg), g in errs.groupby(["solver", "accuracy", "error"], sort=False):
