@@ -50,20 +50,11 @@ def plot_fit(trained, path, title: str | None = None) -> Path:
     for w in sym["windows"]:
         if w["half_width"] > 0 and w["level"] == 1:
             ax.axvline(w["centre"], color="black", ls=":", lw=1.0, alpha=0.6)
-    s = prog.summary()
-    cert = trained.certificate
-    verdict = "globally optimal" if cert.globally_optimal else ("certified" if cert.certified else "NOT certified")
-    ax.set_title(title or f"{s['model']} {s['activation']}, depth {s['depth']}: {trained.network.width} units, "
-                 f"{verdict} (gap {cert.certified_gap:.1e})")
+    ax.set_title(title or _title(trained))
     ax.set_xlabel("x")
     ax.set_ylabel("f(x)")
     ax.legend(fontsize=8, loc="best")
-    fig.tight_layout()
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
-    return path
+    return _save(fig, path)
 
 
 def _title(trained) -> str:
