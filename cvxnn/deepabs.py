@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import time
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -649,8 +650,7 @@ class DeepAbsProgram(ColumnGenerationProgram):
               prune: bool = True, progress: bool = False, **options):
         from .program import SolveResult, resolve_solver
         from .reconstruct import caratheodory_prune
-
-        import time
+        from .solvers import SolverRun
 
         t_start = time.perf_counter()
         solver = resolve_solver(solver, self.mode)
@@ -686,8 +686,8 @@ class DeepAbsProgram(ColumnGenerationProgram):
                 return scores, working
 
             _, res, self.rounds = generate_columns(self._initial_working_set(), solve_restricted, price,
-                                                      threshold, self.add_per_round, self.max_rounds, progress,
-                                                      desc="pool columns")
+                                                   threshold, self.add_per_round, self.max_rounds, progress,
+                                                   desc="pool columns")
         else:
             self.dictionary = self.pool.materialize()
             _, res = run(self.dictionary)
@@ -716,8 +716,6 @@ class DeepAbsProgram(ColumnGenerationProgram):
                 for key in ("compile", "setup", "solve"):
                     times[key] = (times.get(key) or 0.0) + (res.run.times.get(key) or 0.0)
                 iterations += res.run.iterations or 0
-        from .solvers import SolverRun
-
         times["wall"] = time.perf_counter() - t_start
         res.run = SolverRun(res.run.solver, res.run.accuracy, res.run.status, res.run.raw_status,
                             res.run.tolerance, res.run.options, times, iterations, res.run.error)
