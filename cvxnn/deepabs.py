@@ -462,7 +462,10 @@ def arc_oracle(X: np.ndarray, lam: np.ndarray, top: int = 0):
     sup = float(val.max()) if val.size else 0.0
     best = []
     if top > 0 and val.size:
-        order = np.argsort(-val, axis=None)[: 50 * top]
+        flat_val = val.ravel()
+        k = min(50 * top, flat_val.size)
+        order = np.argpartition(-flat_val, k - 1)[:k]
+        order = order[np.argsort(-flat_val[order])]
         seen = set()
         for flat in order:
             k, lab = np.unravel_index(flat, val.shape)
@@ -749,28 +752,38 @@ def _sector_points(Wl: np.ndarray) -> np.ndarray:
     circles through it, closer than any other circle. Also the plane normals (cells of an arrangement with no
     vertex)."""
     m = Wl.shape[0]
-    pts = [Wl]
     if m < 2:
         return Wl
     i, j = np.triu_indices(m, k=1)
     V = np.cross(Wl[i], Wl[j])
     norms = np.linalg.norm(V, axis=1)
-    V = V[norms > 1e-12] / norms[norms > 1e-12, None]
-    V = _canonical_sign(V)
-    V = V[_unique_rows(V)]
+    ok = norms > 1e-12
+    V, i, j = _canonical_sign(V[ok] / norms[ok, None]), i[ok], j[ok]
+    first = _unique_rows(V)
+    V, i, j = V[first], i[first], j[first]
     D = np.abs(V @ Wl.T)  # (vertices, planes): sin of the distance to each circle
-    for v0, dist in zip(V, D):
-        through = dist <= 1e-10
-        others = dist[~through]
-        eps = 0.25 * min(float(others.min()) if others.size else 1.0, 1e-2)
+    through = D <= 1e-10
+    far = np.where(through, np.inf, D).min(axis=1)
+    eps = 0.25 * np.minimum(np.where(np.isfinite(far), far, 1.0), 1e-2)
+    pts = [Wl]
+    simple = through.sum(axis=1) == 2  # two circles cross: four sectors, inside directions +-t1 +-t2
+    if np.any(simple):
+        v0, e = V[simple], eps[simple, None]
+        t1 = np.cross(v0, Wl[i[simple]])
+        t2 = np.cross(v0, Wl[j[simple]])
+        t1 /= np.linalg.norm(t1, axis=1, keepdims=True)
+        t2 /= np.linalg.norm(t2, axis=1, keepdims=True)
+        for s1, s2 in ((1, 1), (1, -1), (-1, 1), (-1, -1)):
+            pts.append(v0 + e * (s1 * t1 + s2 * t2))
+    for v0, row, e in zip(V[~simple], through[~simple], eps[~simple]):  # three or more circles through v0
         b = _plane_basis(v0)  # tangent plane at v0
-        T = np.cross(v0[None], Wl[through]) @ b  # tangent directions of the circles through v0 (2-D)
+        T = np.cross(v0[None], Wl[row]) @ b  # tangent directions of the circles through v0 (2-D)
         ang = np.sort(np.mod(np.concatenate([np.arctan2(T[:, 1], T[:, 0]),
                                              np.arctan2(-T[:, 1], -T[:, 0])]), 2 * np.pi))
         mid = 0.5 * (ang + np.append(ang[1:], ang[0] + 2 * np.pi))
-        P = v0[None] + eps * (np.cos(mid)[:, None] * b[:, 0] + np.sin(mid)[:, None] * b[:, 1])
-        pts.append(P / np.linalg.norm(P, axis=1, keepdims=True))
-    return np.concatenate(pts)
+        pts.append(v0[None] + e * (np.cos(mid)[:, None] * b[:, 0] + np.sin(mid)[:, None] * b[:, 1]))
+    P = np.concatenate(pts)
+    return P / np.linalg.norm(P, axis=1, keepdims=True)
 
 
 def _label_kinks(R: np.ndarray, q: np.ndarray) -> np.ndarray:
