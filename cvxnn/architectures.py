@@ -115,6 +115,17 @@ class TwoLayer:
         return d
 
 
+def _free_bias_only(model: str, bias) -> str:
+    """The chain models are exact with free inner biases and a free output bias only."""
+    bias = bias or "free"
+    if bias != "free":
+        raise UnsupportedCombinationError(
+            f"{model} nets are exact with bias='free' only (free inner biases and output bias); received "
+            f"bias={bias!r}."
+        )
+    return bias
+
+
 DEEP_ACTIVATIONS = ("relu", "abs")
 RAMP_FAMILIES = ("data", "data+reflections")
 
@@ -170,13 +181,7 @@ class Deep1D:
             raise UnsupportedCombinationError(
                 f"deep-1d nets take 1-D inputs; received X with {d} columns. Pass one feature column."
             )
-        bias = self.bias or "free"
-        if bias != "free":
-            raise UnsupportedCombinationError(
-                f"deep-1d nets are exact with bias='free' only (free inner biases and output bias); received "
-                f"bias={bias!r}."
-            )
-        return bias
+        return _free_bias_only("deep-1d", self.bias)
 
     def describe(self) -> dict:
         d = {"model": self.model, "depth": self.depth, "activation": self.activation}
@@ -269,13 +274,7 @@ class DeepAbs:
         return "deep-abs"
 
     def resolve_bias(self, d: int) -> str:
-        bias = self.bias or "free"
-        if bias != "free":
-            raise UnsupportedCombinationError(
-                f"deep-abs nets are exact with bias='free' only (free inner biases and output bias); received "
-                f"bias={bias!r}."
-            )
-        return bias
+        return _free_bias_only("deep-abs", self.bias)
 
     def describe(self) -> dict:
         d = {"model": self.model, "depth": self.depth, "activation": "abs", "inner_norm": self.inner_norm}

@@ -42,10 +42,11 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .activations import Activation
-from .errors import InvalidDataError, ProblemTooLargeError, UnsupportedCombinationError
+from .errors import ProblemTooLargeError, UnsupportedCombinationError
 from .network import Layer, Network, Penalty, PenaltyTerm
 from .colgen import ColumnGenerationProgram, generate_columns
 from .reconstruct import active_set
+from .validation import feature_inputs
 
 #: entries of the (n, labels, directions) work array evaluated at once when pricing implicitly
 CHUNK_ENTRIES = 4_000_000
@@ -296,11 +297,7 @@ class ChainColumns:
         return int(self.X.shape[1])
 
     def features(self, Xnew) -> np.ndarray:
-        Xnew = np.asarray(Xnew, dtype=np.float64)
-        if Xnew.ndim == 1:
-            Xnew = Xnew.reshape(-1, 1) if self.input_dim == 1 else Xnew.reshape(1, -1)
-        if Xnew.ndim != 2 or Xnew.shape[1] != self.input_dim:
-            raise InvalidDataError(f"features needs inputs of shape (k, {self.input_dim}); received {Xnew.shape}.")
+        Xnew = feature_inputs(Xnew, self.input_dim)
         return chain_values(Xnew @ self.directions.T, self.a[:, 0], self.a[:, 1])
 
     def columns(self, idx) -> np.ndarray:

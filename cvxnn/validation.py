@@ -99,6 +99,16 @@ def check_xy(X, y, *, min_points: int = 2) -> tuple[np.ndarray, np.ndarray]:
     return X, y
 
 
+def feature_inputs(X, d: int) -> np.ndarray:
+    """New inputs for a dictionary's ``features``: shape (k, d); a 1-D array is k points when d == 1, else one point."""
+    X = np.asarray(X, dtype=np.float64)
+    if X.ndim == 1:
+        X = X.reshape(-1, 1) if d == 1 else X.reshape(1, -1)
+    if X.ndim != 2 or X.shape[1] != d:
+        raise InvalidDataError(f"features needs inputs of shape (k, {d}); received shape {X.shape}.")
+    return X
+
+
 def find_duplicate_points(X: np.ndarray) -> list[list[int]]:
     """Groups (lists of row indices, size >= 2) of identical rows of X."""
     _, inverse, counts = np.unique(X, axis=0, return_inverse=True, return_counts=True)

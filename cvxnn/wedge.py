@@ -35,6 +35,7 @@ from .activations import Activation
 from .errors import InvalidDataError, ProblemTooLargeError, UnsupportedCombinationError
 from .network import Layer, Network, Penalty, PenaltyTerm
 from .reconstruct import active_set
+from .validation import feature_inputs
 
 ORACLE = ("wedge vertices of the l1 ball: all units |u.(x - x_p)|, u the l1-normalised generalised cross product of "
           "up to d - 1 data differences on a coordinate support (exact for every d, SPEC 5.1)")
@@ -138,12 +139,7 @@ class WedgeDictionary:
 
     def features(self, X) -> np.ndarray:
         """The columns evaluated at new points X of shape (k, d) (or (k,) when d = 1); returns (k, m)."""
-        X = np.asarray(X, dtype=np.float64)
-        if X.ndim == 1:
-            X = X.reshape(-1, 1) if self.input_dim == 1 else X.reshape(1, -1)
-        if X.ndim != 2 or X.shape[1] != self.input_dim:
-            raise InvalidDataError(f"features needs inputs of shape (k, {self.input_dim}); received shape {X.shape}.")
-        return _wedge_features(X, self.directions, self.offsets)
+        return _wedge_features(feature_inputs(X, self.input_dim), self.directions, self.offsets)
 
     def columns(self, idx) -> np.ndarray:
         return self.matrix[:, np.asarray(idx, dtype=int)]

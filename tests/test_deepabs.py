@@ -261,11 +261,14 @@ def _train_torch(X, y, beta, norm, starts, width, steps, seed):
 
 @pytest.mark.parametrize("norm", ["l1", "l2"])
 def test_many_start_training_never_beats_the_certified_optimum(norm):
-    X, y = _instance(8, n=6)
+    _check_many_start(*_instance(8, n=6), norm, starts=16, width=8, steps=1500, seed=0)
+
+
+def _check_many_start(X, y, norm, **training):
     beta = 0.05
     tr = cvxnn.train(X, y, cvxnn.DeepAbs(3, norm), beta=beta)
     assert tr.certificate.globally_optimal
-    obj = _train_torch(X, y, beta, norm, starts=16, width=8, steps=1500, seed=0)
+    obj = _train_torch(X, y, beta, norm, **training)
     assert np.all(obj >= tr.certificate.dual_objective - 1e-9)
     # and training does get close: the optimum is not a loose bound
     assert obj.min() <= tr.certificate.objective * 1.2
@@ -310,10 +313,4 @@ def test_cli_solves_deep_abs_in_d2_and_d3(tmp_path):
 @pytest.mark.slow
 @pytest.mark.parametrize("norm", ["l1", "l2"])
 def test_many_start_training_in_d3_never_beats_the_certified_optimum(norm):
-    X, y = _instance(12, n=6, d=3)
-    beta = 0.05
-    tr = cvxnn.train(X, y, cvxnn.DeepAbs(3, norm), beta=beta)
-    assert tr.certificate.globally_optimal
-    obj = _train_torch(X, y, beta, norm, starts=24, width=10, steps=3000, seed=1)
-    assert np.all(obj >= tr.certificate.dual_objective - 1e-9)
-    assert obj.min() <= tr.certificate.objective * 1.2
+    _check_many_start(*_instance(12, n=6, d=3), norm, starts=24, width=10, steps=3000, seed=1)
