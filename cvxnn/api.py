@@ -41,6 +41,7 @@ class Trained:
             "duality_gap": cert.duality_gap,
             "certified_gap": cert.certified_gap,
             "dual_objective": cert.dual_objective,
+            "lower_bound": cert.lower_bound,
             "dual_violation": cert.dual_violation,
             "dual_source": cert.dual_source,
             "fit_error": cert.fit_error,

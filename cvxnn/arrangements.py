@@ -267,13 +267,20 @@ def _progress(progress: bool, total, desc: str, unit: str):
     return tqdm(total=total, desc=desc, unit=unit, disable=not progress, file=sys.stderr, leave=False)
 
 
+#: above this many patterns exact enumeration is not worth suggesting (memory: n bits per pattern, plus a cone each)
+ENUMERABLE_PATTERNS = 10_000_000
+
+
 def _budget_error(n: int, r: int, count: int, max_patterns: int) -> ProblemTooLargeError:
+    raise_it = (f"raise the budget (Python: TwoLayer(max_patterns={count}); CLI: --max-patterns {count}) if time and "
+                "memory allow; " if count <= ENUMERABLE_PATTERNS else
+                f"exact enumeration is out of reach at this size (more than {ENUMERABLE_PATTERNS:,} patterns); ")
     return ProblemTooLargeError(
         f"the activation-pattern arrangement of X (n={n} points, rank r={r}) has up to {count:,} patterns "
         f"(2 * sum_{{k<r}} C(n-1, k)), more than the budget max_patterns={max_patterns:,}; nothing was enumerated. "
-        f"Options: raise the budget (max_patterns={count}) if time and memory allow; use sampled patterns instead "
-        '(mode="sample" with n_samples=..., or cvxnn.arrangements.sample_patterns(X, n_samples)), which is not '
-        f"exact; or use fewer points (the count grows like n^{max(r - 1, 0)})."
+        f"Options: {raise_it}use sampled patterns instead (Python: TwoLayer(patterns=\"sample\", n_samples=K); "
+        "CLI: --patterns sample --n-samples K), which gives an upper bound on the optimum, not a global "
+        f"certificate; or use fewer points (the count grows like n^{max(r - 1, 0)})."
     )
 
 

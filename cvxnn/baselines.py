@@ -441,7 +441,8 @@ def compare_with_convex(X, y, architecture, beta, trained=None, *, tol: float = 
     Runs :func:`cvxnn.train` (unless ``trained``, a :class:`cvxnn.Trained` for the same data, architecture and beta,
     is given) and :func:`train_nonconvex` (``kwargs`` go to it). Returns the baseline's summary relative to the
     certified optimum (the certified network's objective) plus: 'certified_optimum', 'certified_lower_bound' (the
-    certificate's dual objective, below every network of the architecture), 'globally_optimal',
+    certificate's dual objective, below every network of the architecture; None when the oracle's scope is not
+    global), 'globally_optimal',
     'never_below_bound' (no start below the bound by more than 1e-12 * max(1, |bound|): weak duality, a theorem),
     'min_minus_bound', 'fraction_reaching_optimum' (within ``tol`` relative), the timings, the settings, and
     'result', the :class:`BaselineResult` itself (its best_network, per-start networks and parameters; drop this
@@ -462,9 +463,8 @@ def compare_with_convex(X, y, architecture, beta, trained=None, *, tol: float = 
         convex_seconds = (getattr(trained.result.run, "times", None) or {}).get("wall")
     result = train_nonconvex(Xc, yc, architecture, beta, **kwargs)
     cert = trained.certificate
-    optimum, bound = float(cert.objective), float(cert.dual_objective)
+    optimum, bound = float(cert.objective), cert.lower_bound  # None unless the oracle's scope is global
     summary = result.summary(optimum, tol)
-    slack = 1e-12 * max(1.0, abs(bound))
     return {
         "architecture": architecture.describe(),
         "beta": beta,
@@ -476,8 +476,9 @@ def compare_with_convex(X, y, architecture, beta, trained=None, *, tol: float = 
         **summary,
         "fraction_reaching_optimum": summary["fraction_within_tol"],
         "n_reaching_optimum": summary["n_within_tol"],
-        "never_below_bound": bool(np.all(result.objectives >= bound - slack)),
-        "min_minus_bound": float(np.min(result.objectives) - bound),
+        "never_below_bound": None if bound is None else
+        bool(np.all(result.objectives >= bound - 1e-12 * max(1.0, abs(bound)))),
+        "min_minus_bound": None if bound is None else float(np.min(result.objectives) - bound),
         "convex_seconds": convex_seconds,
         "nonconvex_seconds": float(result.seconds),
         "settings": result.settings,

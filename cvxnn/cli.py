@@ -1,7 +1,8 @@
 """Command line: ``cvxnn solve | bench | plot | certify | solvers``.
 
-Exit codes: 0 ok (certified; for ``certify``: the net, or its polished version, is certified globally optimal),
-1 solver or certificate failure, 2 bad input, 3 solver not installed.
+Exit codes (also in ``cvxnn --help``): 0 the net asked about is certified globally optimal (scope global); 1 solver
+failure, or the certificate failed; 2 bad input; 3 solver not installed; 4 certified for a sampled or restricted
+scope only (an optimum of a restricted problem, not a global certificate).
 """
 
 from __future__ import annotations
@@ -13,7 +14,24 @@ from pathlib import Path
 
 from .errors import CvxnnError, InvalidParameterError, SolverFailedError, SolverNotInstalledError
 
-EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT, EXIT_NO_SOLVER = 0, 1, 2, 3
+EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT, EXIT_NO_SOLVER, EXIT_NOT_GLOBAL = 0, 1, 2, 3, 4
+
+EXIT_CODES = """exit codes:
+  0  certified globally optimal (scope global): for certify, the net that was given
+  1  solver failure, or not certified (certify --polish: the given net is not certified, even when the
+     polished one is)
+  2  bad input (data, flags, files)
+  3  solver not installed
+  4  certified for scope 'sampled' or 'restricted' only: optimal for a restricted problem, NOT a global
+     certificate (e.g. --patterns sample)
+  bench: 0 when every reference row (Clarabel, high accuracy) is certified, else 1"""
+
+
+def exit_code(certificate) -> int:
+    """0 globally optimal, 4 certified for a restricted scope only, 1 not certified."""
+    if certificate.globally_optimal:
+        return EXIT_OK
+    return EXIT_NOT_GLOBAL if certificate.certified else EXIT_FAILED
 
 
 
@@ -26,7 +44,8 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _add_solve(sub):
-    p = sub.add_parser("solve", help="train a network to global optimality and certify it")
+    p = sub.add_parser("solve", help="train a network to global optimality and certify it", epilog=EXIT_CODES,
+                       formatter_class=argparse.RawDescriptionHelpFormatter)
     _add_problem_arguments(p)
     p.add_argument("--explain", action="store_true", help="print a short lesson in duality for this instance")
     p.add_argument("--json", dest="json_out", default=None, metavar="OUT.json", help="write the result as JSON")
@@ -63,14 +82,26 @@ def _add_problem_arguments(p):
 
 
 def _add_certify(sub):
-    p = sub.add_parser("certify", help="certified optimality gap of a two-layer net trained elsewhere")
+    p = sub.add_parser(
+        "certify", help="certify a net trained anywhere (cvxnn .npz or a torch state dict)", epilog=EXIT_CODES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="Certified lower bound and optimality gap of a given net. The training problem is read from "
+                    "the net's saved description (model, depth, activation, bias convention, inner norm); flags "
+                    "are needed only for nets without one (torch state dicts) and must agree with it otherwise.")
     p.add_argument("--data", required=True, help="CSV with a header row; the LAST column is the target")
     p.add_argument("--weights", required=True, help="NET.npz (written by cvxnn) or NET.pt (torch state dict)")
     p.add_argument("--beta", type=float, required=True, help="weight-decay strength the net was trained with")
     p.add_argument("--activation", default="relu", help="hidden activation of a .pt state dict (relu|leaky|abs)")
-    p.add_argument("--bias", default=None, help="penalized | none (default: from the net's inner biases)")
-    p.add_argument("--polish", action="store_true", help="improve the net by pattern generation, certify it")
-    p.add_argument("--patterns", default="exact", help="exact (default) | sample")
+    p.add_argument("--model", default=None,
+                   help="two-layer | deep-1d | deep-abs (default: the saved description, else from the layers)")
+    p.add_argument("--bias", default=None, help="free (1-D) | penalized | none (default: the saved description; "
+                   "for a .pt net penalized when its inner biases are nonzero, else none)")
+    p.add_argument("--inner-norm", default=None, help="abs nets: l2 | l1 (default: the saved description)")
+    p.add_argument("--polish", action="store_true",
+                   help="solve the net's convex program from the net (never returns a worse net), certify it")
+    p.add_argument("--patterns", default="exact",
+                   help="two-layer nets in d >= 2 / bias penalized: exact (default) | sample (no lower bound)")
+    p.add_argument("--n-samples", type=int, default=2000, help="number of sampled gates with --patterns sample")
     p.add_argument("--max-patterns", type=int, default=100_000, help="budget for exact enumeration")
     p.add_argument("--json", dest="json_out", default=None, metavar="OUT.json", help="write the result as JSON")
     p.add_argument("--save-polished", default=None, metavar="NET.npz", help="save the polished network")
@@ -114,7 +145,8 @@ def _add_bench(sub):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="cvxnn", description="Exact, certified training of small neural networks.")
+    parser = _Parser(prog="cvxnn", description="Exact, certified training of small neural networks.",
+                     epilog=EXIT_CODES, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", parser_class=_Parser)
     _add_solve(sub)
     _add_bench(sub)
@@ -185,7 +217,7 @@ def cmd_plot(args) -> int:
     trained = _train_from_args(args)
     print(trained.summary())
     print(f"figure written to {plot_fit(trained, args.out)}")
-    return EXIT_OK if trained.certificate.certified else EXIT_FAILED
+    return exit_code(trained.certificate)
 
 
 def cmd_certify(args) -> int:
@@ -195,7 +227,8 @@ def cmd_certify(args) -> int:
 
     X, y = read_csv(args.data)
     net = load_weights(args.weights, args.activation)
-    result = certify_network(net, X, y, args.beta, bias=args.bias, polish=args.polish, patterns=args.patterns,
+    result = certify_network(net, X, y, args.beta, bias=args.bias, model=args.model, inner_norm=args.inner_norm,
+                             polish=args.polish, patterns=args.patterns, n_samples=args.n_samples,
                              max_patterns=args.max_patterns)
     print(result.summary())
     if args.json_out:
@@ -203,8 +236,7 @@ def cmd_certify(args) -> int:
         Path(args.json_out).write_text(json.dumps(to_jsonable(result.to_dict()), indent=1))
     if args.save_polished and result.polished_network is not None:
         result.polished_network.save(args.save_polished)
-    final = result.polished_certificate or result.certificate
-    return EXIT_OK if final.globally_optimal else EXIT_FAILED
+    return exit_code(result.certificate)  # the net that was given, not its polished replacement
 
 
 def cmd_solve(args) -> int:
@@ -221,7 +253,7 @@ def cmd_solve(args) -> int:
         out.write_text(json.dumps(to_jsonable(trained.to_dict()), indent=1))
     if args.save:
         trained.network.save(args.save)
-    return EXIT_OK if trained.certificate.certified else EXIT_FAILED
+    return exit_code(trained.certificate)
 
 
 def _bench_problems(args):

@@ -9,13 +9,13 @@ certificate.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
 from .activations import Activation
-from .architectures import TwoLayer
+from .architectures import Deep1D, DeepAbs, TwoLayer
 from .certify import Certificate, certify, certify_point
 from .errors import InvalidParameterError, ProblemFileError
 from .network import Layer, Network, Penalty, PenaltyTerm
@@ -24,57 +24,91 @@ from .validation import check_beta, check_choice, check_xy
 
 @dataclass
 class NetworkCertificate:
-    """The certificate of an external net, and optionally the polished net with its own certificate."""
+    """The certificate of a given net, and optionally the polished net with its own certificate.
+
+    ``lower_bound`` (a lower bound on the global optimum of training, valid for every width) and ``gap`` exist only
+    when the oracle checked every unit (scope 'global'); otherwise they are None and ``upper_bound`` (the best
+    objective found, which the optimum cannot exceed) is what the run established, with ``to_global`` saying what
+    would make the certificate global."""
 
     network: Network
     certificate: Certificate
+    architecture: object
     bias_convention: str
     output_bias: bool
-    n_patterns: int
+    n_patterns: int | None
     polished_network: Network | None = None
     polished_certificate: Certificate | None = None
+    to_global: str = ""
+    notes: list = field(default_factory=list)
 
     @property
-    def lower_bound(self) -> float:
-        return self.certificate.dual_objective
+    def lower_bound(self) -> float | None:
+        return self.certificate.lower_bound
 
     @property
     def objective(self) -> float:
         return self.certificate.objective
 
     @property
-    def gap(self) -> float:
-        return self.certificate.certified_gap
+    def upper_bound(self) -> float:
+        """The best objective found (the given net's, or the polished net's when lower): the global optimum is at
+        most this."""
+        if self.polished_certificate is None:
+            return self.objective
+        return min(self.objective, self.polished_certificate.objective)
 
     @property
-    def relative_gap(self) -> float:
-        return self.gap / max(abs(self.objective), 1e-300)
+    def gap(self) -> float | None:
+        """objective - lower bound (scope 'global' only)."""
+        return self.certificate.certified_gap if self.certificate.scope == "global" else None
+
+    @property
+    def relative_gap(self) -> float | None:
+        return None if self.gap is None else self.gap / max(abs(self.objective), 1e-300)
 
     def to_dict(self) -> dict:
-        out = {"objective": self.objective, "lower_bound": self.lower_bound, "certified_gap": self.gap,
-               "relative_gap": self.relative_gap, "globally_optimal": self.certificate.globally_optimal,
-               "scope": self.certificate.scope, "oracle": self.certificate.oracle,
-               "bias_convention": self.bias_convention, "output_bias": self.output_bias,
-               "n_patterns": self.n_patterns, "width": self.network.width, "certificate": self.certificate.to_dict()}
+        c = self.certificate
+        out = {"objective": self.objective, "lower_bound": self.lower_bound, "upper_bound": self.upper_bound,
+               "certified_gap": self.gap, "relative_gap": self.relative_gap, "certified": c.certified,
+               "globally_optimal": c.globally_optimal, "scope": c.scope, "oracle": c.oracle,
+               "model": self.architecture.describe(), "bias_convention": self.bias_convention,
+               "output_bias": self.output_bias, "n_patterns": self.n_patterns, "width": self.network.width,
+               "to_global": self.to_global or None, "notes": list(self.notes), "certificate": c.to_dict()}
         if self.polished_certificate is not None:
-            out["polished"] = {"objective": self.polished_certificate.objective,
-                               "certified_gap": self.polished_certificate.certified_gap,
-                               "globally_optimal": self.polished_certificate.globally_optimal,
+            pc = self.polished_certificate
+            out["polished"] = {"objective": pc.objective, "certified": pc.certified,
+                               "globally_optimal": pc.globally_optimal, "scope": pc.scope,
+                               "certified_gap": pc.certified_gap if pc.scope == "global" else None,
                                "width": self.polished_network.width, "network": self.polished_network.to_dict()}
         return out
 
     def summary(self) -> str:
         c = self.certificate
-        lines = [f"network of width {self.network.width}: objective {self.objective:.10g}",
-                 f"certified lower bound on the global optimum: {self.lower_bound:.10g} (scope {c.scope}, "
-                 f"{self.n_patterns} patterns)",
-                 f"certified gap {self.gap:.3e} ({100 * self.relative_gap:.4g}% of the objective): "
-                 + ("GLOBALLY OPTIMAL" if c.globally_optimal else "not certified optimal")]
+        model = ", ".join(f"{k} {v}" for k, v in self.architecture.describe().items())
+        lines = [f"network ({model}; bias {self.bias_convention}) of width {self.network.width}: objective "
+                 f"{self.objective:.10g}"]
+        if c.scope == "global":
+            lines += [f"certified lower bound on the global optimum: {self.lower_bound:.10g} (oracle: {c.oracle})",
+                      f"certified gap {self.gap:.3e} ({100 * self.relative_gap:.4g}% of the objective): "
+                      + ("GLOBALLY OPTIMAL" if c.globally_optimal else "NOT certified optimal")]
+        else:
+            lines += [f"scope {c.scope!r}: the dual constraint was checked on part of the units only (oracle: "
+                      f"{c.oracle}), so no lower bound on the global optimum is known. "
+                      + ("The net is optimal for that restricted problem only." if c.certified else
+                         "The net is not even optimal for that restricted problem."),
+                      f"upper bound on the global optimum (the best objective found): {self.upper_bound:.10g}"]
+            if self.to_global:
+                lines.append(f"for a global certificate: {self.to_global}")
         if self.polished_certificate is not None:
             pc = self.polished_certificate
-            lines.append(f"polished network: width {self.polished_network.width}, objective {pc.objective:.10g}, "
-                         f"certified gap {pc.certified_gap:.3e}: "
-                         + ("GLOBALLY OPTIMAL" if pc.globally_optimal else "not certified optimal"))
+            verdict = ("GLOBALLY OPTIMAL" if pc.globally_optimal else
+                       f"certified for scope {pc.scope!r} only" if pc.certified else "not certified")
+            lines.append(f"polished network: width {self.polished_network.width}, objective {pc.objective:.10g}: "
+                         + verdict)
+            if pc.globally_optimal and not c.globally_optimal:
+                lines.append("the given net is NOT certified; the polished net is (save it with --save-polished)")
+        lines += list(self.notes)
         return "\n".join(lines)
 
 
@@ -138,58 +172,282 @@ def as_network(net, activation="relu", leaky_slope=0.1) -> Network:
     )
 
 
-def certify_network(net, X, y, beta, *, bias: str | None = None, polish: bool = False,
-                    patterns: str = "exact", n_samples: int = 2000, max_patterns: int = 100_000,
-                    solver: str = "auto", accuracy: str = "high") -> NetworkCertificate:
-    """Certified lower bound and optimality gap of a two-layer net (Linear -> relu/leaky/abs -> Linear).
+MODELS = ("two-layer", "deep-1d", "deep-abs")
 
-    bias: 'penalized' (the inner biases are part of the penalised weights) or 'none'; by default 'penalized'
-    when the net has nonzero inner biases, else 'none'. A nonzero output bias is treated as a free (unpenalised)
-    output bias. The objective is (1/2)||f(X) - y||^2 + (beta/2)(||W1||^2 [+ ||b1||^2] + ||W2||^2).
+
+def _saved(meta: dict, key: str, given, flag: str):
+    """The convention saved with the net, checked against an explicit request (which must agree)."""
+    saved = meta.get(key)
+    if isinstance(saved, dict):  # activation
+        saved = saved.get("name")
+    if given is not None and saved is not None and str(given).lower() != str(saved).lower():
+        raise InvalidParameterError(
+            f"the network was saved with {key.replace('_', ' ')} {saved!r}, but {flag} {given!r} was given. A net is "
+            f"certified for the problem it was trained on: drop {flag} (the saved value is used) or pass {saved!r}."
+        )
+    return saved if saved is not None else given
+
+
+def _is_diagonal(W: np.ndarray) -> bool:
+    return W.shape[0] == W.shape[1] and not np.any(W - np.diag(np.diag(W)))
+
+
+def network_model(net: Network, d: int, *, model: str | None = None, bias: str | None = None,
+                  inner_norm: str | None = None):
+    """The architecture a network belongs to, read from its saved description (``net.meta``: model, depth,
+    activation, bias convention, inner norm, sign objective) or, for nets without one (torch state dicts), from its
+    layers and the explicit arguments. Returns (architecture, bias convention, output bias present). The layers
+    must have the architecture's shape (parallel chains have diagonal hidden layers)."""
+    meta = dict(net.meta or {})
+    model = _saved(meta, "model", model, "--model")
+    bias = _saved(meta, "bias_convention", bias, "--bias")
+    inner_norm = _saved(meta, "inner_norm", inner_norm, "--inner-norm")
+    layers = net.layers
+    if net.input_dim != d:
+        raise InvalidParameterError(f"the network takes {net.input_dim} inputs but X has {d} columns.")
+    if layers[-1].weight.shape[0] != 1 or layers[-1].activation.name != "identity":
+        raise InvalidParameterError(
+            f"the network must end in a linear layer with one output; received output shape "
+            f"{layers[-1].weight.shape} with activation {layers[-1].activation.name!r}."
+        )
+    act = layers[0].activation
+    if model is None:
+        model = "two-layer" if len(layers) == 2 else None
+        if model is None and all(_is_diagonal(L.weight) for L in layers[1:-1]):
+            model = "deep-1d" if d == 1 else "deep-abs" if len(layers) == 3 and act.name == "abs" else None
+        if model is None:
+            raise InvalidParameterError(
+                f"cannot tell which architecture this {len(layers)}-layer net belongs to: certify handles two-layer "
+                "nets (Linear -> activation -> Linear), parallel scalar chains on 1-D data (deep-1d: diagonal hidden "
+                "layers) and three-layer absolute-value chains (deep-abs). Pass the model (--model)."
+            )
+    model = check_choice(model, MODELS, "model (--model)")
+    output_bias = bool(layers[-1].bias[0] != 0)
+    if model == "two-layer":
+        step = act.name in ("sign", "threshold")
+        objective = meta.get("sign_objective", "amplitude") if step else "amplitude"
+        expected = 3 if step and objective == "amplitude" else 2
+        if len(layers) != expected:
+            raise InvalidParameterError(
+                f"a two-layer {act.name} net has {expected} layers here; received {len(layers)}."
+            )
+        if bias is None:  # no saved description: from the layers
+            bias = "free" if step or inner_norm == "l1" else ("penalized" if np.any(layers[0].bias != 0) else "none")
+        arch = TwoLayer(act.name, bias=bias, leaky_slope=act.slope or 0.1, sign_objective=objective,
+                        inner_norm=inner_norm or "l2")
+        arch.resolve_bias(d)  # refuses conventions without an exact reformulation
+        if bias == "none" and np.any(layers[0].bias != 0):
+            raise InvalidParameterError(
+                "bias convention 'none' needs a net without inner biases; this net has nonzero inner biases. Pass "
+                "--bias penalized (or free for 1-D data)."
+            )
+        return arch, bias, (output_bias if bias != "free" else True)
+    if any(L.activation != act for L in layers[:-1]) or not all(_is_diagonal(L.weight) for L in layers[1:-1]) \
+            or layers[0].weight.shape[0] != layers[-1].weight.shape[1]:
+        raise InvalidParameterError(
+            f"a {model} net is a sum of parallel scalar chains: the first layer maps the input to m units, every "
+            f"hidden layer after it is diagonal (m x m) with the same activation, the output layer is 1 x m. This "
+            f"{len(layers)}-layer net is not of that form."
+        )
+    if model == "deep-1d":
+        arch = Deep1D(len(layers), act.name, bias=bias)
+    else:
+        arch = DeepAbs(len(layers), inner_norm=inner_norm or "l1", bias=bias)
+    return arch, arch.resolve_bias(d), True
+
+
+def model_penalty(architecture, bias: str, beta: float) -> Penalty:
+    """The weight-decay penalty of the training problem ``architecture`` stands for."""
+    from .chains import chain_penalty
+    from .deepabs import deep_abs_penalty
+    from .reconstruct import step_penalty, weight_decay_penalty
+    from .wedge import l1_weight_decay_penalty
+
+    if isinstance(architecture, Deep1D):
+        return chain_penalty(beta, architecture.depth)
+    if isinstance(architecture, DeepAbs):
+        return deep_abs_penalty(beta, architecture.inner_norm)
+    if architecture.activation in ("sign", "threshold"):
+        return step_penalty(beta, architecture.sign_objective)
+    if architecture.inner_norm == "l1":
+        return l1_weight_decay_penalty(beta)
+    if bias == "free":
+        return weight_decay_penalty(beta)
+    return standard_penalty(beta, bias)
+
+
+def _check_penalty(net: Network, penalty: Penalty) -> None:
+    """A net with a saved description must have been trained with the model's penalty."""
+    if net.meta and net.meta.get("model") and list(net.penalty.terms) != list(penalty.terms):
+        raise InvalidParameterError(
+            f"the network's saved penalty ({net.penalty.description or net.penalty.terms}) is not the penalty of "
+            f"its model ({penalty.description}); the certificate bounds that model's objective only."
+        )
+
+
+def certify_network(net, X, y, beta, *, bias: str | None = None, model: str | None = None,
+                    inner_norm: str | None = None, polish: bool = False, patterns: str = "exact",
+                    n_samples: int = 2000, max_patterns: int = 100_000, solver: str = "auto",
+                    accuracy: str = "high", activation: str = "relu") -> NetworkCertificate:
+    """Certificate of a net trained anywhere (a cvxnn Network or saved file, a torch.nn.Sequential), of any width.
+
+    The training problem is the one the net belongs to: its saved description (model, depth, activation, bias
+    convention, inner norm) when it has one, otherwise the arguments and its layers (two-layer nets; the bias
+    convention defaults to 'penalized' when the inner biases are nonzero, else 'none'; 'free' for 1-D data must be
+    asked for). Its objective is ``(1/2)||f(X) - y||^2`` plus that model's penalty with this beta. The dual point is
+    the better of the net's residual and the dual of the Lasso restricted to the net's own units (centred with a free
+    output bias); the model's exact oracle gives the lower bound. ``patterns='sample'`` (two-layer nets
+    on arrangements) checks only sampled patterns: no lower bound is claimed then. ``polish`` solves the model's
+    convex program (for arrangements by pattern generation started from, and always including, the net's own
+    activation patterns) and keeps the better of the polished and the given net.
     """
-    from .arrangements import enumerate_patterns, sample_patterns
-    from .grouplasso import PatternGenerationProgram, _locate, unit_patterns, with_bias_column
+    from .program import build
 
     X, y = check_xy(X, y)
     beta = check_beta(beta)
-    net = as_network(net)
-    if len(net.layers) != 2 or net.layers[1].weight.shape[0] != 1 or net.layers[1].activation.name != "identity":
+    patterns = check_choice(patterns, ("exact", "sample"), "patterns mode (--patterns)")
+    net = as_network(net, activation)
+    arch, bias, output_bias = network_model(net, X.shape[1], model=model, bias=bias, inner_norm=inner_norm)
+    penalty = model_penalty(arch, bias, beta)
+    _check_penalty(net, penalty)
+    net = Network(net.layers, penalty, dict(net.meta))
+    lam = y - net.predict(X)
+    arrangement = isinstance(arch, TwoLayer) and arch.uses_arrangement(X.shape[1])
+    if patterns == "sample" and not arrangement:
         raise InvalidParameterError(
-            f"certify_network handles two-layer nets with one output (Linear -> activation -> Linear); received "
-            f"{len(net.layers)} layers with output shape {net.layers[-1].weight.shape}."
+            f"--patterns sample applies to two-layer nets on hyperplane arrangements (bias penalized or none); this "
+            f"net is {arch.describe()} with bias {bias!r}, whose oracle is exact without sampling. Drop --patterns."
         )
-    hidden = net.layers[0]
-    if hidden.activation.name not in ("relu", "leaky", "abs"):
-        raise InvalidParameterError(
-            f"certify_network handles relu, leaky and abs hidden layers; received {hidden.activation.name!r}."
-        )
-    if hidden.weight.shape[1] != X.shape[1]:
-        raise InvalidParameterError(
-            f"the network takes {hidden.weight.shape[1]} inputs but X has {X.shape[1]} columns."
-        )
-    bias = bias or ("penalized" if np.any(hidden.bias != 0) else "none")
-    bias = check_choice(bias, ("penalized", "none"), "bias convention")
-    if bias == "none" and np.any(hidden.bias != 0):
-        raise InvalidParameterError("bias='none' needs a net without inner biases; this net has nonzero biases.")
-    output_bias = bool(net.layers[1].bias[0] != 0)
-    net = Network(net.layers, standard_penalty(beta, bias), dict(net.meta))
-    arch = TwoLayer(hidden.activation.name, bias=bias, leaky_slope=hidden.activation.slope or 0.1)
+    if arrangement:
+        return _certify_arrangement_net(net, X, y, beta, arch, bias, output_bias, lam, polish, patterns, n_samples,
+                                        max_patterns, solver, accuracy)
+    program = build(X, y, arch, beta, duplicates="merge")
+    cert = _best_certificate(program, net, lam, arch, bias, X, y, beta, program.has_output_bias, solver)
+    out = NetworkCertificate(net, cert, arch, bias, output_bias, None, to_global=_to_global(program))
+    if polish:
+        res = program.solve(solver, accuracy)
+        _keep_better(out, res.network, certify(program, res))
+    return out
+
+
+def unit_columns(net: Network, architecture, bias: str) -> np.ndarray:
+    """Each unit's feature at unit cost, sigma_theta(X) scaled so that the unit's minimal weight-decay cost (after
+    the rescaling of the convex reformulation) is beta per unit coefficient: column j = (unit j's output) / z_j with
+    z_j = |alpha_j| times the product of its weight norms (inner row: l2 or l1, with the bias for 'penalized';
+    diagonal entries of later layers; step units: their amplitude, or 1 for 'l1-outer'). Returns a function of X.
+    Units with z_j = 0 are left out."""
+    hidden = net.layers[:-1]
+    alpha = net.layers[-1].weight[0]
+    step = architecture.activation in ("sign", "threshold")
+    if step:  # the step's own weights are unpenalised: only the amplitude (if any) and alpha count
+        z = np.abs(alpha) * (np.abs(np.diag(hidden[1].weight)) if len(hidden) == 2 else 1.0)
+    else:
+        first = hidden[0].weight
+        if bias == "penalized":
+            first = np.hstack([first, hidden[0].bias[:, None]])
+        q = 1 if getattr(architecture, "inner_norm", "l2") == "l1" else 2
+        z = np.abs(alpha) * np.linalg.norm(first, ord=q, axis=1)
+        for layer in hidden[1:]:
+            z = z * np.abs(np.diag(layer.weight))
+    keep = np.flatnonzero(z > 0)
+
+    def columns(X):
+        H = np.asarray(X, dtype=np.float64)
+        for layer in hidden:
+            H = layer.forward(H)
+        return H[:, keep] * (alpha[keep] / z[keep])[None, :]
+
+    return columns
+
+
+def own_units_dual(net: Network, architecture, bias: str, X, y, beta: float, output_bias: bool,
+                   solver: str = "auto") -> np.ndarray | None:
+    """A dual point from the net's own units: the multiplier of the Lasso restricted to the columns of
+    :func:`unit_columns` (the net's units at unit cost, plus the free output bias when the model has one). When the
+    net's units hold an optimal support this is the optimal dual point, which the net's raw residual only
+    approximates (pruned or dust-free nets fit the data slightly differently from the solver's solution). Any dual
+    point gives a valid bound, so this only ever tightens the certificate. None when no solution comes back."""
+    import cvxpy as cp
+
+    from .program import resolve_solver
+    from .solvers import get_solver
+
+    A = unit_columns(net, architecture, bias)(X)
+    if A.shape[1] == 0:
+        return None
+    z = cp.Variable(A.shape[1])
+    r = cp.Variable(len(y))
+    xi = cp.Variable() if output_bias else 0.0
+    fit_constraint = y - A @ z - xi - r == 0
+    problem = cp.Problem(cp.Minimize(0.5 * cp.sum_squares(r) + beta * cp.norm1(z)), [fit_constraint])
+    run = get_solver(resolve_solver(solver, "training")).solve(problem, "high")
+    if not run.has_solution or fit_constraint.dual_value is None:
+        return None
+    return np.asarray(fit_constraint.dual_value, dtype=np.float64).reshape(-1)
+
+
+def _best_certificate(program, net, lam, architecture, bias, X, y, beta, output_bias, solver) -> Certificate:
+    """The certificate from the net's residual, or from its own units' restricted dual when that bounds higher."""
+    cert = certify_point(program, net, lam, dual_source="residual")
+    own = own_units_dual(net, architecture, bias, X, y, beta, output_bias, solver)
+    if own is not None:
+        alt = certify_point(program, net, own, dual_source="the net's own units (restricted Lasso dual)")
+        if alt.dual_objective > cert.dual_objective:
+            return alt
+    return cert
+
+
+def _to_global(program) -> str:
+    if program.scope == "global":
+        return ""
+    if program.scope == "restricted":
+        return ("the l2 oracle of deep-abs nets is exact in d = 2 and 3 only; use inner_norm='l1' (exact in every d) "
+                "or fewer input dimensions")
+    return ""
+
+
+def _keep_better(out: NetworkCertificate, polished: Network, cert: Certificate) -> None:
+    """Record the polished net, unless it is worse than the given one (then the given net stays the answer)."""
+    if cert.objective > out.certificate.objective:
+        out.polished_network, out.polished_certificate = out.network, out.certificate
+        out.notes.append(f"polishing found no better net (it reached {cert.objective:.10g}); the given net is kept")
+        return
+    out.polished_network, out.polished_certificate = polished, cert
+
+
+def _certify_arrangement_net(net, X, y, beta, arch, bias, output_bias, lam, polish, patterns, n_samples,
+                             max_patterns, solver, accuracy) -> NetworkCertificate:
+    """Two-layer nets on the hyperplane arrangement (bias penalized or none): the NNLS oracle over every pattern (or
+    the sampled ones); polishing by pattern generation from the net's own patterns, which are always included."""
+    from .arrangements import Arrangement, enumerate_patterns, pattern_count, sample_patterns
+    from .grouplasso import PatternGenerationProgram, _locate, unit_patterns, with_bias_column
+
     Xb = with_bias_column(X, bias)
     if patterns == "sample":
         full = sample_patterns(Xb, n_samples, bias_column=bias == "penalized")
     else:
         full = enumerate_patterns(Xb, max_patterns=max_patterns)
+    hidden = net.layers[0]
+    U = np.hstack([hidden.weight, hidden.bias[:, None]]) if bias == "penalized" else hidden.weight
+    own = unit_patterns(U, Xb) if U.shape[0] else np.zeros((0, X.shape[0]), bool)
+    if arch.activation == "abs":
+        own = np.vstack([own, ~own])
+    known = _locate(full.patterns, own)
+    missing = np.array([row for row in own if row.tobytes() not in
+                        {full.patterns[i].tobytes() for i in known}], dtype=bool).reshape(-1, X.shape[0])
+    if missing.size:  # the net's own cones (valid units: adding them never overstates the oracle)
+        missing = np.unique(missing, axis=0)
+        full = Arrangement(np.vstack([full.patterns, missing]), full.method, full.exact,
+                           bool(full.includes_zero or (~missing).all(axis=1).any()), full.count_formula,
+                           full.seconds)
     prog = PatternGenerationProgram(X, y, arch, beta, full, bias, output_bias=output_bias)
-    lam = y - net.predict(X)
-    cert = certify_point(prog, net, lam, dual_source="residual", check_dual_violation=False)
-    out = NetworkCertificate(net, cert, bias, output_bias, len(full))
+    cert = _best_certificate(prog, net, lam, arch, bias, X, y, beta, output_bias, solver)
+    to_global = "" if full.exact else (
+        f"enumerate the exact arrangement: patterns='exact' (CLI: --patterns exact); it has at most "
+        f"{pattern_count(Xb):,} patterns (the budget is max_patterns / --max-patterns)")
+    out = NetworkCertificate(net, cert, arch, bias, output_bias, len(full), to_global=to_global)
     if polish:
-        U = np.hstack([hidden.weight, hidden.bias[:, None]]) if bias == "penalized" else hidden.weight
-        own = unit_patterns(U, Xb)
-        if hidden.activation.name == "abs":
-            own = np.vstack([own, ~own])
         initial = _locate(full.patterns, own)
         res = prog.solve(solver, accuracy, initial=initial if initial.size else None)
-        out.polished_network = res.network
-        out.polished_certificate = certify(prog.final, res)
+        _keep_better(out, res.network, certify(prog.final, res))
     return out

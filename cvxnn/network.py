@@ -117,6 +117,7 @@ class Network:
             "format": "cvxnn.network/1",
             "layers": [
                 {
+                    "shape": list(layer.weight.shape),
                     "weight": layer.weight.tolist(),
                     "bias": layer.bias.tolist(),
                     "activation": layer.activation.to_dict(),
@@ -136,7 +137,7 @@ class Network:
     def from_dict(cls, d: dict) -> "Network":
         try:
             layers = [
-                Layer(np.array(L["weight"], dtype=float).reshape(len(L["bias"]), -1), L["bias"],
+                Layer(np.array(L["weight"], dtype=float).reshape(L.get("shape") or (len(L["bias"]), -1)), L["bias"],
                       Activation.from_dict(L["activation"]))
                 for L in d["layers"]
             ]

@@ -470,7 +470,7 @@ def write_report(rows, path, command: str, *, beta_path=None, time_limit: float 
     run was made, e.g. on a shared machine); ``settings``: more lines for the Settings section (backend, jobs).
     Rows with status 'skipped' (the solver cannot take the program) are left out of every table and listed in
     their own section."""
-    from .certify import TOL_ABS, TOL_DUAL, TOL_FIT, TOL_RECONSTRUCTION, TOL_REL
+    from .certify import TOL_ABS, TOL_FIT, TOL_RECONSTRUCTION, TOL_REL
 
     df_all = pd.DataFrame(rows).reset_index(drop=True)
     df = _ran(df_all).reset_index(drop=True)
@@ -492,8 +492,8 @@ def write_report(rows, path, command: str, *, beta_path=None, time_limit: float 
             f"Regenerate with `{command}`.", "", *[f"{line}" for line in (notes or [])],
             *([""] if notes else []),
             "Every run is judged by cvxnn's own certificate (`certified`), never by the solver's status: certified "
-            f"means certified gap <= {TOL_ABS:g} + {TOL_REL:g} |objective|, dual sup / beta <= 1 + {TOL_DUAL:g} and "
-            f"reconstruction gap <= {TOL_RECONSTRUCTION:g} (interpolation: also max |f(x) - y| <= {TOL_FIT:g} "
+            f"means certified gap (from the dual point scaled into feasibility) <= {TOL_ABS:g} + {TOL_REL:g} |objective| "
+            f"and |objective - convex optimum| <= {TOL_ABS:g} + {TOL_RECONSTRUCTION:g} |convex optimum| (interpolation: also max |f(x) - y| <= {TOL_FIT:g} "
             "max(1, max |y|)). These tolerances do not loosen with the solver's accuracy.", "",
             "## Machine and versions", "",
             _md(pd.DataFrame({"item": list(env), "value": [str(v) for v in env.values()]})), "",

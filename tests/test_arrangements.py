@@ -7,7 +7,6 @@ Brute force here is independent of cvxnn.arrangements' algorithms: (a) dense ran
 
 import itertools
 import math
-import time
 
 import numpy as np
 import pytest
@@ -278,14 +277,15 @@ def test_budget_error_is_raised_before_any_enumeration(monkeypatch):
         with pytest.raises(ProblemTooLargeError) as info:
             enumerate_patterns(X, max_patterns=10, method=method)
         msg = str(info.value)
-        assert "2,452" in msg and "max_patterns=10" in msg and 'mode="sample"' in msg and "n_samples" in msg
-        assert "fewer points" in msg
+        assert "2,452" in msg and "max_patterns=10" in msg and "--max-patterns 2452" in msg
+        assert 'TwoLayer(patterns="sample", n_samples=K)' in msg and "--patterns sample --n-samples K" in msg
+        assert "fewer points" in msg and 'mode="sample"' not in msg
         assert isinstance(info.value, ValueError) and isinstance(info.value, CvxnnError)
-    # a huge arrangement is refused at once
-    t0 = time.perf_counter()
-    with pytest.raises(ProblemTooLargeError, match="max_patterns=100,000"):
+    # a huge arrangement is refused before enumerating (the monkeypatched enumerators would raise), and the
+    # message does not advise a budget nobody could enumerate
+    with pytest.raises(ProblemTooLargeError, match="max_patterns=100,000") as info:
         enumerate_patterns(gaussian(2000, 4, bias=True, seed=0))
-    assert time.perf_counter() - t0 < 5
+    assert "out of reach" in str(info.value) and "--max-patterns" not in str(info.value)
 
 
 def test_budget_equal_to_the_count_is_allowed():
