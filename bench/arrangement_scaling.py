@@ -14,7 +14,7 @@ import numpy as np
 
 import cvxnn
 from cvxnn.arrangements import enumerate_patterns
-from cvxnn.grouplasso import with_bias_column
+from cvxnn.models.arrangement import with_bias_column
 
 LIMIT = 60.0
 FULL_MAX = 300_000  # n * patterns above which the full program is not attempted (CVXPY's compile alone takes minutes)

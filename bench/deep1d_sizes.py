@@ -10,7 +10,7 @@ from pathlib import Path
 
 
 import cvxnn
-from cvxnn.chains import abs_chain_vertices
+from cvxnn.models.chains_1d import abs_chain_vertices
 from cvxnn.data import noisy_sine
 
 

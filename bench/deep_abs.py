@@ -1,5 +1,6 @@
-"""Three-layer absolute-value nets in d dimensions (SPEC 5.3): the l2 gap closed by angular column generation,
-and the largest n solved (and certified) in under a minute for d = 2 and 3, both inner norms.
+"""Three-layer absolute-value nets in d dimensions (theory: "Three-layer absolute-value nets in d dimensions"): the l2
+gap closed by angular column generation, and the largest n solved (and certified) in under a minute for d = 2 and 3,
+both inner norms.
 
 Regenerate: python bench/deep_abs.py  (writes results/deep-abs.md; about 15-25 minutes on 2 cores)
 """

@@ -1,5 +1,5 @@
-"""Functional dimension (SPEC 8.3): how often random nets reach the bound #params - #hidden neurons, by depth and
-input dimension, and where certified convex optima stand (before and after the canonical form).
+"""Functional dimension (theory: "Functional dimension"): how often random nets reach the bound #params - #hidden
+neurons, by depth and input dimension, and where certified convex optima stand (before and after the canonical form).
 
 Regenerate: python bench/functional_dimension.py  (writes results/functional-dimension.md; a few minutes)
 """

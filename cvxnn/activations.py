@@ -1,7 +1,8 @@
 """Scalar activation functions, evaluated elementwise in float64.
 
 Positively homogeneous activations (relu, leaky, abs) satisfy sigma(t u) = t sigma(u) for t > 0, which is what turns
-weight decay into an l1 penalty (SPEC 1.1). sign and threshold are scale invariant instead (SPEC 2).
+weight decay into an l1 penalty (theory: "Rescaling and duality"). sign and threshold are scale invariant instead
+(theory: "Two-layer nets on 1-D data").
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""One call from data to a certified network, and the JSON contract every model shares (SPEC 0)."""
+"""One call from data to a certified network, and the JSON contract every model shares (theory: "Conventions")."""
 
 from __future__ import annotations
 
@@ -7,7 +7,12 @@ from dataclasses import dataclass
 import numpy as np
 
 from .certify import Certificate, certify
-from .program import DictionaryProgram, SolveResult, build
+from .errors import CvxnnError
+from .functional import functional_dimension
+from .models import build, model_for
+from .network import Network
+from .program import DictionaryProgram, SolveResult
+from .solvers import ADAPTERS
 
 
 @dataclass
@@ -66,42 +71,33 @@ class Trained:
 
     def functional_dimension(self) -> dict | None:
         """Rank of the parameter Jacobian of the rebuilt network on a wide input batch against #params - #hidden
-        neurons, with the canonical form that merges parallel-hyperplane neurons (SPEC 8.3; :mod:`cvxnn.functional`).
-        Deep (parallel-chain) nets count their structural parameters only and get no canonical form (merging would
+        neurons, with the canonical form that merges parallel-hyperplane neurons (theory: "Functional dimension";
+        :mod:`cvxnn.functional`). Deep (parallel-chain) nets count their structural parameters only and get no canonical
+        form (merging would
         leave the chain architecture). None for nets it does not cover."""
-        from .errors import CvxnnError
-        from .functional import functional_dimension
-        from .network import Network
-
         net = self.result.network
         if not isinstance(net, Network) or net.width == 0:
             return None
-        deep = self.program.summary().get("model") in ("deep-1d", "deep-abs")
+        deep = getattr(self.program.architecture, "parallel_chains", False)
         try:
             return functional_dimension(net, self.program.X, parameters="structural" if deep else "all",
                                         canonical=not deep)
         except CvxnnError as exc:
             return {"error": str(exc)}
 
-    def symmetry(self) -> dict:
-        """Breakpoints, mirror centres and symmetry windows of the fit (SPEC 7); see :mod:`cvxnn.symmetry`."""
-        from .symmetry import symmetries
+    @property
+    def model(self):
+        """The model family that built the program (:mod:`cvxnn.models`)."""
+        return model_for(self.program.architecture, self.program.X.shape[1])
 
-        if self.program.summary().get("model") == "deep-abs":  # reflection planes in d dims: cvxnn.symmetry_nd
-            from .symmetry_nd import symmetry_report
-
-            return symmetry_report(self)
-        kind = type(getattr(self.program, "dictionary", None)).__name__
-        if self.program.X.shape[1] != 1 or kind not in ("BreakpointDictionary1D", "RampDictionary1D",
-                                                        "AbsChainDictionary1D"):
-            return None  # the symmetry report covers the 1-D dictionary models
-        return symmetries(self)
+    def symmetry(self) -> dict | None:
+        """The model family's symmetry report (theory: "Symmetry"): for 1-D models breakpoints, mirror centres and
+        symmetry windows of the fit; for deep-abs nets reflection planes; None for the other families."""
+        return self.model.symmetry(self)
 
     def explain(self) -> str:
-        """A short lesson in duality for this instance (see :mod:`cvxnn.explain`)."""
-        from .explain import explain
-
-        return explain(self)
+        """A short lesson in duality for this instance, in the model family's terms."""
+        return self.model.explain(self)
 
     def summary(self) -> str:
         s = self.program.summary()
@@ -117,8 +113,6 @@ class Trained:
 
 
 def _solver_version(name: str):
-    from .solvers import ADAPTERS
-
     return ADAPTERS[name].version() if name in ADAPTERS else None
 
 

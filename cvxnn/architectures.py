@@ -1,5 +1,5 @@
 """User-facing architecture specifications. They hold settings only; :func:`cvxnn.build` turns an architecture plus
-data into a convex program."""
+data into a convex program through the model family that ``family(d)`` names (:mod:`cvxnn.models`)."""
 
 from __future__ import annotations
 
@@ -19,10 +19,12 @@ STEP_ACTIVATIONS = ("sign", "threshold")
 @dataclass(frozen=True)
 class TwoLayer:
     """Two-layer net ``f(x) = sum_i alpha_i sigma(w_i^T x + b_i) + xi`` with weight decay
-    ``(beta/2) sum_i (||w_i||^2 + alpha_i^2)`` (SPEC 2 and 4).
+    ``(beta/2) sum_i (||w_i||^2 + alpha_i^2)`` (theory: "Two-layer nets on 1-D data", "Two-layer nets on hyperplane
+    arrangements").
 
     bias: ``free`` (inner biases and output bias xi unpenalised; default for 1-D data), ``none`` (no biases at all),
-    ``penalized`` (a ones column appended to X; not available for 1-D data in this version).
+    ``penalized`` (a ones column appended to X, so each bias is part of its unit's penalised weights; the default
+    for d >= 2, and on 1-D data the arrangement program).
 
     sign and threshold units are scale invariant, so plain weight decay is NOT a Lasso for them (its infimum is the
     least-squares fit, reached by shrinking w and splitting units). Two exact objectives are offered
@@ -39,7 +41,9 @@ class TwoLayer:
     max_patterns: int = 100_000
     seed: int = 0
     column_generation: bool | None = None  # arrangement programs: None = automatic above a size threshold
-    inner_norm: str = "l2"  # abs only: 'l1' = l1-normalised inner weights, the finite wedge Lasso (SPEC 5.1)
+    # abs only: 'l1' = l1-normalised inner weights, the finite wedge Lasso (theory: "Wedges: l1-normalised
+    # absolute-value nets")
+    inner_norm: str = "l2"
 
     def __post_init__(self):
         act = Activation(self.activation, self.leaky_slope)
@@ -77,7 +81,7 @@ class TwoLayer:
         return "two-layer"
 
     def resolve_bias(self, d: int) -> str:
-        """The bias convention used for input dimension d (the default depends on d, SPEC 0)."""
+        """The bias convention used for input dimension d (the default depends on d, theory: "Conventions")."""
         bias = self.bias or ("free" if d == 1 or self.inner_norm == "l1" else "penalized")
         if self.activation in STEP_ACTIVATIONS and (d > 1 or bias != "free"):
             raise UnsupportedCombinationError(
@@ -98,6 +102,14 @@ class TwoLayer:
                 "Use 'penalized' (a ones column appended to X, the default for d >= 2) or 'none'."
             )
         return bias
+
+    def family(self, d: int) -> str:
+        """The model family for d-dimensional inputs: 'wedge' (inner_norm='l1'), 'arrangement' (d >= 2 or a
+        penalised bias) or 'two-layer-1d'."""
+        if self.inner_norm == "l1":
+            self.resolve_bias(d)
+            return "wedge"
+        return "arrangement" if self.uses_arrangement(d) else "two-layer-1d"
 
     def uses_arrangement(self, d: int) -> bool:
         """True when the exact program is the group Lasso over the hyperplane arrangement (d >= 2 or a penalised
@@ -132,9 +144,9 @@ RAMP_FAMILIES = ("data", "data+reflections")
 
 @dataclass(frozen=True)
 class Deep1D:
-    """Parallel narrow chains on 1-D data (SPEC 3): ``f(x) = sum_i alpha_i h_i(x) + xi`` with scalar chains
-    ``h <- sigma(w_l h + b_l)`` of ``depth`` layers of weights (including the output weight alpha), penalty
-    ``(beta/L) sum_i (|alpha_i|^L + sum_l |w_{l,i}|^L)``, biases free (bias convention 'free' only).
+    """Parallel narrow chains on 1-D data (theory: "Deep ReLU chains on 1-D data"): ``f(x) = sum_i alpha_i h_i(x) + xi``
+    with scalar chains ``h <- sigma(w_l h + b_l)`` of ``depth`` layers of weights (including the output weight alpha),
+    penalty ``(beta/L) sum_i (|alpha_i|^L + sum_l |w_{l,i}|^L)``, biases free (bias convention 'free' only).
 
     relu: every ReLU chain of depth >= 3 is a ramp, so every depth >= 3 has the same optimum (the ramp dictionary);
     ``ramps='data+reflections'`` adds the redundant ramps whose endpoints are reflections of data points.
@@ -183,6 +195,12 @@ class Deep1D:
             )
         return _free_bias_only("deep-1d", self.bias)
 
+    parallel_chains = True  # a sum of width-one chains (functional dimension counts the chain parameters)
+
+    def family(self, d: int) -> str:
+        """'two-layer-1d' at depth 2, else 'chains-1d'."""
+        return "two-layer-1d" if self.depth == 2 else "chains-1d"
+
     def describe(self) -> dict:
         d = {"model": self.model, "depth": self.depth, "activation": self.activation}
         if self.activation == "relu" and self.ramps != "data":
@@ -192,8 +210,8 @@ class Deep1D:
 
 @dataclass(frozen=True)
 class GatedReLU:
-    """Gated ReLU nets (a DIFFERENT model from ReLU nets, SPEC 4.3): fixed gates, one per activation pattern of
-    the data's arrangement, ``f(x) = sum_j 1[g_j^T xb >= 0] alpha_j u_j^T xb``. Training is an unconstrained
+    """Gated ReLU nets (a DIFFERENT model from ReLU nets, theory: "Gated ReLU nets"): fixed gates, one per activation
+    pattern of the data's arrangement, ``f(x) = sum_j 1[g_j^T xb >= 0] alpha_j u_j^T xb``. Training is an unconstrained
     group lasso; its optimum is at most the ReLU optimum on the same patterns."""
 
     bias: str | None = None
@@ -219,15 +237,19 @@ class GatedReLU:
     def resolve_bias(self, d: int) -> str:
         return self.bias or "penalized"
 
+    def family(self, d: int) -> str:
+        return "arrangement"
+
     def describe(self) -> dict:
         return {"model": self.model, "depth": 2, "activation": "gated-relu"}
 
 
 @dataclass(frozen=True)
 class DeepAbs:
-    """Three-layer absolute-value nets in any input dimension (SPEC 5.3): parallel narrow chains
-    ``f(x) = sum_i alpha_i | w2_i | u_i^T x + b1_i | + b2_i | + xi`` with penalty
-    ``(beta/3) sum_i (|alpha_i|^3 + ||u_i||^3 + |w2_i|^3)``, biases free (bias convention 'free' only).
+    """Three-layer absolute-value nets in any input dimension (theory: "Three-layer absolute-value nets in d
+    dimensions"): parallel narrow chains
+    ``f(x) = sum_i alpha_i | w2_i | u_i^T x + b1_i | + b2_i | + xi`` with penalty ``(beta/3) sum_i (|alpha_i|^3 +
+    ||u_i||^3 + |w2_i|^3)``, biases free (bias convention 'free' only).
 
     inner_norm: 'l1' (||u||_1: the finite pool of reflection-plane directions is exact in every d) or 'l2' (the
     pool is a restriction; ``angular_generation`` closes the gap with the continuous oracle: exact in d = 2
@@ -275,6 +297,11 @@ class DeepAbs:
 
     def resolve_bias(self, d: int) -> str:
         return _free_bias_only("deep-abs", self.bias)
+
+    parallel_chains = True
+
+    def family(self, d: int) -> str:
+        return "deep-abs"
 
     def describe(self) -> dict:
         d = {"model": self.model, "depth": self.depth, "activation": "abs", "inner_norm": self.inner_norm}

@@ -1,8 +1,8 @@
 """The nonconvex baseline: train the same architecture with PyTorch from many random starts and see how often it
 reaches the certified optimum, and where it gets stuck when it does not.
 
-The objectives trained here are exactly the ones cvxnn's convex programs solve (SPEC 0, 2, 3), on 1-D inputs x with
-free (unpenalised) biases:
+The objectives trained here are exactly the ones cvxnn's convex programs solve (theory: "Conventions", "Two-layer nets
+on 1-D data", "Deep ReLU chains on 1-D data"), on 1-D inputs x with free (unpenalised) biases:
 
 - ``TwoLayer(relu | leaky | abs)``: ``f = sum_i alpha_i sigma(w_i x + b_i) + xi`` with
   ``(beta/2) sum_i (w_i^2 + alpha_i^2)``.
@@ -40,8 +40,11 @@ from typing import Callable
 import numpy as np
 
 from .activations import Activation
+from .api import train
 from .architectures import STEP_ACTIVATIONS, Deep1D, TwoLayer
 from .errors import InvalidDataError, InvalidParameterError, UnsupportedCombinationError
+from .models.chains_1d import _chain_network
+from .models.two_layer_1d import step_penalty, weight_decay_penalty
 from .network import Layer, Network
 from .validation import check_beta, check_xy
 
@@ -132,9 +135,6 @@ def _objectives_numpy(x, y, P: dict, spec: _Spec, beta: float) -> np.ndarray:
 
 def _network(P: dict, i: int, spec: _Spec, beta: float, meta: dict) -> Network:
     """Start i as a cvxnn Network, with the layer layout and Penalty of the convex reconstruction."""
-    from .chains import _chain_network
-    from .reconstruct import step_penalty, weight_decay_penalty
-
     identity = Activation("identity")
     W, B, alpha, xi = P["W"][:, i], P["B"][:, i], P["alpha"][i], float(P["xi"][i])
     hidden = Layer(W[0].reshape(-1, 1), B[0], spec.activation)
@@ -448,8 +448,6 @@ def compare_with_convex(X, y, architecture, beta, trained=None, *, tol: float = 
     'result', the :class:`BaselineResult` itself (its best_network, per-start networks and parameters; drop this
     entry before serialising the dict to JSON).
     """
-    from .api import train
-
     Xc, yc = check_xy(X, y)
     beta = check_beta(beta)
     _spec(architecture, Xc.shape[1])

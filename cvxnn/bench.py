@@ -32,8 +32,11 @@ import numpy as np
 from .api import _solver_version
 from .certify import certify
 from .errors import CvxnnError, InvalidParameterError, SolverFailedError
-from .program import build
+from .models import build
 from .problems import Problem, suite
+from .program import LassoProgram
+from .solvers import ADAPTERS
+from .validation import closest
 
 #: the long-format columns, in order (the issue's contract), then a few extras
 COLUMNS = ["problem", "model", "activation", "n", "d", "depth", "beta", "mode", "dictionary_size", "scope", "solver",
@@ -91,8 +94,6 @@ def cannot_take(program, solver: str) -> str:
     with status 'skipped'). Native Lasso backends take only Lasso training programs over a whole dictionary (no
     column generation: they return no dual to price columns with); QP-only solvers (OSQP, PIQP, HiGHS) take no
     second-order cones. CVXPY turns QPs into SOCPs for conic solvers, so every CVXPY solver takes LPs and QPs."""
-    from .program import LassoProgram
-    from .solvers import ADAPTERS
 
     adapter = ADAPTERS.get(str(solver).lower())
     if adapter is None:
@@ -335,8 +336,6 @@ def check_jobs(jobs) -> int:
 
 def check_backend(backend, scheduler=None, jobs: int = 1) -> str:
     """Validate the backend settings: 'local' (with ``jobs``) or 'dask' (with a scheduler address, no ``jobs``)."""
-    from .validation import closest
-
     if not isinstance(backend, str) or backend.strip().lower() not in BACKENDS:
         raise InvalidParameterError(
             f"unknown backend {backend!r}; expected one of {', '.join(map(repr, BACKENDS))} ('local': this "
@@ -604,8 +603,6 @@ def beta_path(problems, solvers, accuracy: str = "high", n_betas: int = 6, max_p
     started say so in ``error``); the native Lasso backends, often much slower, go after every CVXPY solver. A
     solver that cannot take the program (:func:`cannot_take`) gets rows saying so. One row per (problem, solver,
     warm_start), problem by problem."""
-    from .solvers import ADAPTERS
-
     def native(solver):
         return bool(getattr(ADAPTERS.get(str(solver).lower()), "native_lasso", False))
 

@@ -1,4 +1,4 @@
-"""Certificates of global optimality (SPEC 1.4 and 6).
+"""Certificates of global optimality (theory: "Rescaling and duality", "Certificates").
 
 For any dual point lambda (centred when the net has a free output bias) let M(lambda) be the sup over ALL units
 theta of |lambda^T sigma_theta(X)|. Scaling lambda_t = t lambda with t = clip(lambda^T y / ||lambda||^2, 0, beta/M)
@@ -24,7 +24,6 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
-from .activations import Activation
 
 TOL_ABS = 1e-9
 TOL_REL = 1e-6
@@ -32,33 +31,8 @@ TOL_RECONSTRUCTION = 1e-6
 TOL_FIT = 1e-7  # interpolation mode: max |f(x_i) - y_i| <= TOL_FIT * max(1, max |y|)
 
 
-def dual_sup_two_layer_1d(lam, x, activation: Activation, bias: str):
-    """sup over all units |lam^T sigma(w x + b)| for two-layer 1-D nets, per unit-normalised |w| = 1.
-
-    With bias 'free' (lam must sum to zero) a unit's feature sigma(s(x - c)) is affine in the breakpoint c between
-    consecutive data points and, outside the data range, equals a data-breakpoint feature plus a constant, which
-    lam annihilates; so the sup is a max over breakpoints at the data points, both orientations. Units with w = 0 are
-    constants (value 0). With bias 'none' the units are sigma(+x) and sigma(-x).
-    sign / threshold units are constant in c inside each gap: the candidates add the gap midpoints (a breakpoint at
-    a data point, where sign(0) = 0, is also evaluated). Extra candidates are valid units, so they never overstate.
-    Returns (M, the maximising unit as a dict).
-    """
-    lam = np.asarray(lam, dtype=np.float64).reshape(-1)
-    x = np.asarray(x, dtype=np.float64).reshape(-1)
-    centres = np.unique(x) if bias == "free" else np.zeros(1)
-    if bias == "free" and activation.name in ("sign", "threshold"):
-        centres = np.sort(np.concatenate([centres, 0.5 * (centres[:-1] + centres[1:])]))
-    best, unit = 0.0, {"orientation": 1.0, "breakpoint": float(centres[0])}
-    for s in (1.0, -1.0):
-        scores = lam @ activation(s * (x[:, None] - centres[None, :]))
-        j = int(np.argmax(np.abs(scores)))
-        if abs(scores[j]) > best:
-            best, unit = float(abs(scores[j])), {"orientation": s, "breakpoint": float(centres[j])}
-    return best, unit
-
-
 def scale_dual(lam: np.ndarray, y: np.ndarray, beta: float, sup: float) -> tuple[float, float]:
-    """Best feasible scaling t of lam and the dual value D(t lam) (SPEC 6.1)."""
+    """Best feasible scaling t of lam and the dual value D(t lam) (theory: "Certificates")."""
     lam_sq = float(lam @ lam)
     if lam_sq == 0.0:
         return 0.0, 0.0
@@ -136,10 +110,10 @@ def certify_point(program, network, lam, *, convex_objective=None, dual_source="
                   tol_fit=TOL_FIT) -> Certificate:
     """Certify ``network`` on ``program``'s data with the dual point ``lam``.
 
-    Training mode: weak duality for the regularised problem (SPEC 6.1). Interpolation mode (min weight cost
-    subject to an exact fit): lambda / M is dual feasible for the LP, so ``D = max(0, lambda^T y / M)`` bounds the
-    minimum cost of every interpolating network of any width; the network must also fit the data to
-    ``tol_fit * max(1, max|y|)``. The pass rule is in the module docstring.
+    Training mode: weak duality for the regularised problem (theory: "Certificates"). Interpolation mode (min weight
+    cost subject to an exact fit): lambda / M is dual feasible for the LP, so ``D = max(0, lambda^T y / M)`` bounds the
+    minimum cost of every interpolating network of any width; the network must also fit the data to ``tol_fit * max(1,
+    max|y|)``. The pass rule is in the module docstring.
     """
     X, y = program.X, program.y
     lam = np.asarray(lam, dtype=np.float64).reshape(-1).copy()

@@ -12,7 +12,11 @@ import json
 import sys
 from pathlib import Path
 
+from . import __version__
+from .data import read_csv
 from .errors import CvxnnError, InvalidParameterError, SolverFailedError, SolverNotInstalledError
+from .problems import Problem, check_suite, load_problem, suite
+from .validation import check_xy
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT, EXIT_NO_SOLVER, EXIT_NOT_GLOBAL = 0, 1, 2, 3, 4
 
@@ -147,6 +151,7 @@ def _add_bench(sub):
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="cvxnn", description="Exact, certified training of small neural networks.",
                      epilog=EXIT_CODES, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--version", action="version", version=f"cvxnn {__version__}")
     sub = parser.add_subparsers(dest="command", parser_class=_Parser)
     _add_solve(sub)
     _add_bench(sub)
@@ -158,8 +163,6 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _problem_from_args(args):
     """The problem to solve: a problem file and/or --data, with explicit flags taking precedence."""
-    from .data import read_csv
-    from .problems import Problem, load_problem
 
     if args.problem and args.data:
         raise InvalidParameterError(
@@ -198,8 +201,7 @@ def _problem_from_args(args):
 
 def _train_from_args(args):
     from .api import train
-    from .program import size_estimate
-    from .validation import check_xy
+    from .models import size_estimate
 
     prob = _problem_from_args(args)
     arch = prob.architecture()
@@ -222,7 +224,6 @@ def cmd_plot(args) -> int:
 
 def cmd_certify(args) -> int:
     from .api import to_jsonable
-    from .data import read_csv
     from .external import certify_network, load_weights
 
     X, y = read_csv(args.data)
@@ -258,8 +259,6 @@ def cmd_solve(args) -> int:
 
 def _bench_problems(args):
     """The problems of a bench run: the problem files, plus the --suite (default: small when no file is given)."""
-    from .problems import check_suite, load_problem, suite
-
     problems = [load_problem(p) for p in args.problems]
     if args.suite is not None or not problems:
         problems += suite(check_suite(args.suite or "small"))
@@ -267,9 +266,8 @@ def _bench_problems(args):
 
 
 def _list_problems(problems) -> int:
-    from .program import size_estimate
+    from .models import size_estimate
     from .report import format_table
-    from .validation import check_xy
 
     rows = []
     for p in problems:

@@ -1,4 +1,5 @@
-"""Column generation over a finite dictionary too large for one program (SPEC 3.3, 4.6).
+"""Column generation: one driver (:func:`generate_columns`) for dictionaries, activation patterns and directions,
+and the program over a finite dictionary too large for one program (theory: "Pattern and column generation").
 
 Solve the Lasso (or the interpolation LP) on a working set of columns, take the solver's dual vector lambda, price
 EVERY column of the full dictionary with the exact oracle, add the most violated ones (|A_j^T lambda| > beta), and
@@ -13,9 +14,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from .errors import UnsupportedCombinationError
 from .program import InterpolationProgram, LassoProgram, SolveResult, resolve_solver
-from .reconstruct import caratheodory_prune
+from .prune import caratheodory_prune
 from .solvers import SolverRun
+from .validation import check_beta
 
 #: dictionaries with more columns than this are solved by column generation unless told otherwise (measured:
 #: depth-4 abs chains on 20 points, 47,870 columns: 21 s as one program, under 1 s by column generation, same
@@ -123,8 +126,6 @@ class ColumnGenerationProgram:
         return self.beta.value
 
     def set_beta(self, beta) -> None:
-        from .validation import check_beta
-
         self.beta.value = check_beta(beta)
 
     def summary(self) -> dict:
@@ -192,3 +193,22 @@ class ColumnGenerationProgram:
         if prune:
             z, xi = caratheodory_prune(self.dictionary.matrix, z, xi, self.has_output_bias)
         return SolveResult(res.run, z, xi, res.dual, convex, l1, self.reconstruct(z, xi), self.penalty_beta)
+
+
+def dictionary_program(X, y, architecture, beta, dictionary, bias, mode, duplicates, *, scope="global",
+                       column_generation=None):
+    """The program over a model's finite dictionary: the Lasso (training) or the interpolation LP, solved whole, or
+    by column generation when the dictionary is not materialised, when ``column_generation`` is True, or (None) when
+    it has more than :data:`COLUMN_GENERATION_THRESHOLD` columns."""
+    use = column_generation
+    if dictionary.matrix is None or use or (use is None and dictionary.size > COLUMN_GENERATION_THRESHOLD):
+        if not hasattr(dictionary, "subset"):
+            raise UnsupportedCombinationError(
+                f"column generation is not available for the {architecture.describe()} dictionary; "
+                "pass column_generation=False."
+            )
+        return ColumnGenerationProgram(X, y, architecture, beta, dictionary, bias, scope, dictionary.oracle, mode,
+                                       duplicates)
+    if mode == "interpolation":
+        return InterpolationProgram(X, y, architecture, dictionary, bias, scope, dictionary.oracle, duplicates)
+    return LassoProgram(X, y, architecture, beta, dictionary, bias, scope, dictionary.oracle, duplicates)

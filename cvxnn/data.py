@@ -57,7 +57,7 @@ def write_csv(path, X, y, names=None) -> None:
     pd.DataFrame(np.column_stack([X, y]), columns=names).to_csv(path, index=False, float_format="%.17g")
 
 
-#: the published toy sets of the deep 1-D paper (SPEC 3.1)
+#: the published toy sets of the deep 1-D paper (theory: "Deep ReLU chains on 1-D data")
 TOY_SETS = {
     "opt": ([0, 4, 5, 7, 10, 11], [0, 0, 0, 2, 3, 3]),
     "zshape": ([0, 2, 6, 7], [0, 0, 3, 3]),

@@ -8,14 +8,13 @@ MAX_ROWS = 12
 TIGHT = 1e-6
 
 
-def explain(trained) -> str:
-    """Primal value, dual value, tight dual constraints and the units on them, and how the net was rebuilt."""
+def dictionary_lesson(trained) -> str:
+    """The lesson for a Lasso (or interpolation LP) over a finite dictionary: primal value, dual value, tight dual
+    constraints and the units on them, and how the net was rebuilt."""
     prog, res, cert = trained.program, trained.result, trained.certificate
     s = prog.summary()
     interp = prog.mode == "interpolation"
-    D = getattr(prog, "dictionary", None)
-    if D is None:
-        return _explain_group_lasso(trained)
+    D = prog.dictionary
     beta = 1.0 if interp else float(prog.beta.value)
     lam = res.dual.copy() if res.dual is not None else prog.y - res.network.predict(prog.X)
     if prog.has_output_bias:
@@ -83,69 +82,11 @@ def explain(trained) -> str:
     if prog.has_output_bias:
         add(f"     Output bias xi = {res.xi:.8g}.")
     add(f"   The rebuilt network's own objective differs from P by {cert.reconstruction_gap:.2e} (relative).")
-    verdict = ("GLOBALLY OPTIMAL: certified with scope 'global'." if cert.globally_optimal else
-               f"NOT certified: {'; '.join(cert.failures)}." if not cert.certified else
-               f"certified for scope {cert.scope!r} only.")
-    add(f"7. Verdict: {verdict}")
+    add(f"7. Verdict: {verdict(cert)}")
     return "\n".join(out)
 
 
-def _verdict(cert) -> str:
+def verdict(cert) -> str:
     return ("GLOBALLY OPTIMAL: certified with scope 'global'." if cert.globally_optimal else
             f"NOT certified: {'; '.join(cert.failures)}." if not cert.certified else
             f"certified for scope {cert.scope!r} only.")
-
-
-def _explain_group_lasso(trained) -> str:
-    """The lesson for the arrangement program (two-layer nets in d dimensions)."""
-    prog, res, cert = trained.program, trained.result, trained.certificate
-    s = prog.summary()
-    act = s["activation"]
-    beta = float(prog.beta.value)
-    lam = res.dual
-    net = res.network
-    Xb = prog.Xb
-    if not hasattr(net, "layers"):  # gated ReLU: fixed gates, unconstrained blocks
-        return "\n".join([
-            f"Duality lesson: gated ReLU net (fixed gates, a different model from the ReLU net) on n = {s['n']} "
-            f"points in d = {s['d']} dimensions, beta = {beta:g}.", "",
-            f"1. Convex program: min (1/2)||sum_i D_i X u_i - y||^2 + beta sum_i ||u_i|| over {s['n_patterns']} gates.",
-            f"   Primal value P = {res.convex_objective:.10g}.",
-            "2. Dual: max lambda^T y - (1/2)||lambda||^2  s.t.  ||X^T D_i lambda|| <= beta for every gate i.",
-            f"   Largest ||X^T D_i lambda|| / beta = {cert.dual_violation:.10f}; dual value D = "
-            f"{cert.dual_objective:.10g}; certified gap {cert.certified_gap:.2e}.",
-            f"3. Rebuilt: one gated unit per nonzero block u_i ({net.width} units), gate = an interior point of the "
-            "pattern's region, u = u_i / sqrt||u_i||, alpha = sqrt||u_i||.",
-            f"4. Verdict: {_verdict(cert)}"])
-    U = np.hstack([net.layers[0].weight, net.layers[0].bias[:, None]]) if prog.bias == "penalized" else \
-        net.layers[0].weight
-    alpha = net.layers[1].weight[0]
-    out = [f"Duality lesson: two-layer {act} net on n = {s['n']} points in d = {s['d']} dimensions, beta = {beta:g}, "
-           f"bias convention {prog.bias!r}.", ""]
-    add = out.append
-    add("1. Training: minimise (1/2)||f(X) - y||^2 + (beta/2) sum_j (||u_j||^2 + alpha_j^2),")
-    add(f"   f(x) = sum_j alpha_j {act}(u_j^T x" + (" + b_j)" if prog.bias == "penalized" else ")")
-        + (" (the bias b_j is part of u_j and penalised)." if prog.bias == "penalized" else "."))
-    add(f"2. Convex program: a group lasso over the {s['n_patterns']} activation patterns D_i of the data's hyperplane")
-    add("   arrangement, one block v_i (and w_i for negative outer weights) per pattern, each in its cone")
-    add(f"   K_i = {{u : (2D_i - I) X u >= 0}}. Primal value P = {res.convex_objective:.10g}.")
-    add("3. Dual: max lambda^T y - (1/2)||lambda||^2  s.t.  |lambda^T sigma(X u)| <= beta for every unit ||u|| = 1.")
-    add("   Per pattern the constraint is max_{u in K_i, ||u|| <= 1} c_i^T u = min_{mu >= 0} ||c_i + A_i^T mu||,")
-    add("   c_i = X^T D_i lambda, A_i = (2D_i - I) X: one non-negative least squares per pattern and sign.")
-    add(f"   Largest constraint value / beta = {cert.dual_violation:.10f} (oracle: {cert.oracle}).")
-    add(f"   Dual value D = {cert.dual_objective:.10g}; the network's objective {cert.objective:.10g}; "
-        f"certified gap {cert.certified_gap:.2e}.")
-    add("4. Active units (complementary slackness: each sits where lambda^T sigma(X u) = +-beta, with the sign of")
-    add("   its outer weight):")
-    for j in range(min(len(alpha), MAX_ROWS)):
-        u = U[j] / np.linalg.norm(U[j])
-        score = float(lam @ trained.program.act(Xb @ u)) / beta
-        add(f"     unit {j}: direction {np.array2string(u, precision=4)}, alpha = {alpha[j]:+.6g}, "
-            f"lambda^T sigma(Xu)/beta = {score:+.8f}")
-    if len(alpha) > MAX_ROWS:
-        add(f"     ... and {len(alpha) - MAX_ROWS} more")
-    w = net.meta.get("widths", {})
-    add(f"5. Rebuilt: u = v_i / sqrt||v_i||, alpha = +-sqrt||v_i||; widths raw {w.get('raw')}, merged (same direction")
-    add(f"   and sign) {w.get('merged')}, after Caratheodory pruning {w.get('pruned')} (at most n + 1, same objective).")
-    add(f"6. Verdict: {_verdict(cert)}")
-    return "\n".join(out)

@@ -1,10 +1,11 @@
-"""Certificates for two-layer networks trained anywhere (SGD, PyTorch), of any width (SPEC 6.4).
+"""Certificates for networks trained anywhere (SGD, PyTorch, or saved by cvxnn), of any width (theory:
+"Certificates").
 
-For a net theta with objective p(theta) and any dual point lambda (here the residual y - f(X), centred when the net
-has an output bias), D(lambda_t) is a lower bound on the global optimum of training, computed with the exact
-arrangement oracle; p(theta) - D is a certified optimality gap. The raw residual gives a loose bound; polishing
-(pattern generation started from the net's own activation patterns) returns an improved net with a tight
-certificate.
+For a net theta with objective p(theta) and any dual point lambda (centred when the model has a free output bias),
+D(lambda_t) is a lower bound on the global optimum of training, computed with the model family's exact oracle;
+p(theta) - D is a certified optimality gap. The dual point is the better of the net's residual y - f(X) and the dual
+of the Lasso over the net's own units; polishing solves the family's program from the net and returns an improved
+net with its own certificate (never a worse net).
 """
 
 from __future__ import annotations
@@ -12,13 +13,20 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import cvxpy as cp
 import numpy as np
 
 from .activations import Activation
 from .architectures import Deep1D, DeepAbs, TwoLayer
-from .certify import Certificate, certify, certify_point
+from .certify import Certificate, certify_point
 from .errors import InvalidParameterError, ProblemFileError
-from .network import Layer, Network, Penalty, PenaltyTerm
+from .models import model_for
+from .models.arrangement import arrangement_penalty
+from .models.base import is_diagonal
+from .network import Layer, Network, Penalty
+from .program import resolve_solver
+from .solvers import get_solver
+from .torch_interop import _torch
 from .validation import check_beta, check_choice, check_xy
 
 
@@ -112,12 +120,6 @@ class NetworkCertificate:
         return "\n".join(lines)
 
 
-def standard_penalty(beta: float, bias: str) -> Penalty:
-    return Penalty(float(beta), [PenaltyTerm(0, 0.5, 2.0, "entry", bias == "penalized"), PenaltyTerm(1, 0.5, 2.0)],
-                   "(beta/2) * (sum of squared inner weights" + (" and biases" if bias == "penalized" else "")
-                   + " + sum of squared outer weights)")
-
-
 def load_weights(path, activation: str = "relu", leaky_slope: float = 0.1) -> Network:
     """A two-layer net from a cvxnn ``.npz`` (written by Network.save) or a PyTorch state dict (``.pt``/``.pth``)
     of Linear -> activation -> Linear (the first two 2-D tensors are the layer weights, in order)."""
@@ -128,8 +130,6 @@ def load_weights(path, activation: str = "relu", leaky_slope: float = 0.1) -> Ne
         return Network.load(path)
     if path.suffix not in (".pt", ".pth"):
         raise ProblemFileError(f"weights file {str(path)!r}: expected .npz (cvxnn) or .pt/.pth (torch state dict).")
-    from .torch_interop import _torch
-
     torch = _torch()
     try:
         state = torch.load(path, map_location="cpu", weights_only=True)
@@ -150,7 +150,7 @@ def load_weights(path, activation: str = "relu", leaky_slope: float = 0.1) -> Ne
         bkey = key[: -len("weight")] + "bias" if key.endswith("weight") else None
         b = dict(tensors).get(bkey, np.zeros(W.shape[0]))
         layers.append(Layer(W, b, act if i == 0 else Activation("identity")))
-    return Network(layers, standard_penalty(1.0, "penalized"))
+    return Network(layers, arrangement_penalty(1.0, "penalized"))
 
 
 def as_network(net, activation="relu", leaky_slope=0.1) -> Network:
@@ -163,9 +163,7 @@ def as_network(net, activation="relu", leaky_slope=0.1) -> Network:
     except ImportError:
         torch = None
     if torch is not None and isinstance(net, torch.nn.Module):
-        from .torch_interop import network_from_torch
-
-        return network_from_torch(net, standard_penalty(1.0, "penalized"))
+        return Network.from_torch(net, arrangement_penalty(1.0, "penalized"))
     raise InvalidParameterError(
         f"certify_network needs a cvxnn Network, a torch.nn.Sequential or a weights file; received "
         f"{type(net).__name__}."
@@ -188,16 +186,12 @@ def _saved(meta: dict, key: str, given, flag: str):
     return saved if saved is not None else given
 
 
-def _is_diagonal(W: np.ndarray) -> bool:
-    return W.shape[0] == W.shape[1] and not np.any(W - np.diag(np.diag(W)))
-
-
 def network_model(net: Network, d: int, *, model: str | None = None, bias: str | None = None,
                   inner_norm: str | None = None):
     """The architecture a network belongs to, read from its saved description (``net.meta``: model, depth,
     activation, bias convention, inner norm, sign objective) or, for nets without one (torch state dicts), from its
-    layers and the explicit arguments. Returns (architecture, bias convention, output bias present). The layers
-    must have the architecture's shape (parallel chains have diagonal hidden layers)."""
+    layers and the explicit arguments. Returns (architecture, bias convention, output bias present); the model
+    family checks the layer shapes (``Model.check_network``)."""
     meta = dict(net.meta or {})
     model = _saved(meta, "model", model, "--model")
     bias = _saved(meta, "bias_convention", bias, "--bias")
@@ -213,7 +207,7 @@ def network_model(net: Network, d: int, *, model: str | None = None, bias: str |
     act = layers[0].activation
     if model is None:
         model = "two-layer" if len(layers) == 2 else None
-        if model is None and all(_is_diagonal(L.weight) for L in layers[1:-1]):
+        if model is None and all(is_diagonal(L.weight) for L in layers[1:-1]):
             model = "deep-1d" if d == 1 else "deep-abs" if len(layers) == 3 and act.name == "abs" else None
         if model is None:
             raise InvalidParameterError(
@@ -226,11 +220,6 @@ def network_model(net: Network, d: int, *, model: str | None = None, bias: str |
     if model == "two-layer":
         step = act.name in ("sign", "threshold")
         objective = meta.get("sign_objective", "amplitude") if step else "amplitude"
-        expected = 3 if step and objective == "amplitude" else 2
-        if len(layers) != expected:
-            raise InvalidParameterError(
-                f"a two-layer {act.name} net has {expected} layers here; received {len(layers)}."
-            )
         if bias is None:  # no saved description: from the layers
             bias = "free" if step or inner_norm == "l1" else ("penalized" if np.any(layers[0].bias != 0) else "none")
         arch = TwoLayer(act.name, bias=bias, leaky_slope=act.slope or 0.1, sign_objective=objective,
@@ -242,38 +231,11 @@ def network_model(net: Network, d: int, *, model: str | None = None, bias: str |
                 "--bias penalized (or free for 1-D data)."
             )
         return arch, bias, (output_bias if bias != "free" else True)
-    if any(L.activation != act for L in layers[:-1]) or not all(_is_diagonal(L.weight) for L in layers[1:-1]) \
-            or layers[0].weight.shape[0] != layers[-1].weight.shape[1]:
-        raise InvalidParameterError(
-            f"a {model} net is a sum of parallel scalar chains: the first layer maps the input to m units, every "
-            f"hidden layer after it is diagonal (m x m) with the same activation, the output layer is 1 x m. This "
-            f"{len(layers)}-layer net is not of that form."
-        )
     if model == "deep-1d":
         arch = Deep1D(len(layers), act.name, bias=bias)
     else:
         arch = DeepAbs(len(layers), inner_norm=inner_norm or "l1", bias=bias)
     return arch, arch.resolve_bias(d), True
-
-
-def model_penalty(architecture, bias: str, beta: float) -> Penalty:
-    """The weight-decay penalty of the training problem ``architecture`` stands for."""
-    from .chains import chain_penalty
-    from .deepabs import deep_abs_penalty
-    from .reconstruct import step_penalty, weight_decay_penalty
-    from .wedge import l1_weight_decay_penalty
-
-    if isinstance(architecture, Deep1D):
-        return chain_penalty(beta, architecture.depth)
-    if isinstance(architecture, DeepAbs):
-        return deep_abs_penalty(beta, architecture.inner_norm)
-    if architecture.activation in ("sign", "threshold"):
-        return step_penalty(beta, architecture.sign_objective)
-    if architecture.inner_norm == "l1":
-        return l1_weight_decay_penalty(beta)
-    if bias == "free":
-        return weight_decay_penalty(beta)
-    return standard_penalty(beta, bias)
 
 
 def _check_penalty(net: Network, penalty: Penalty) -> None:
@@ -301,32 +263,24 @@ def certify_network(net, X, y, beta, *, bias: str | None = None, model: str | No
     convex program (for arrangements by pattern generation started from, and always including, the net's own
     activation patterns) and keeps the better of the polished and the given net.
     """
-    from .program import build
-
     X, y = check_xy(X, y)
     beta = check_beta(beta)
     patterns = check_choice(patterns, ("exact", "sample"), "patterns mode (--patterns)")
     net = as_network(net, activation)
     arch, bias, output_bias = network_model(net, X.shape[1], model=model, bias=bias, inner_norm=inner_norm)
-    penalty = model_penalty(arch, bias, beta)
+    family = model_for(arch, X.shape[1])
+    family.check_network(net, arch)
+    penalty = family.penalty(arch, bias, beta)
     _check_penalty(net, penalty)
     net = Network(net.layers, penalty, dict(net.meta))
+    program = family.certification_program(X, y, arch, beta, bias, net, output_bias, patterns=patterns,
+                                           n_samples=n_samples, max_patterns=max_patterns)
     lam = y - net.predict(X)
-    arrangement = isinstance(arch, TwoLayer) and arch.uses_arrangement(X.shape[1])
-    if patterns == "sample" and not arrangement:
-        raise InvalidParameterError(
-            f"--patterns sample applies to two-layer nets on hyperplane arrangements (bias penalized or none); this "
-            f"net is {arch.describe()} with bias {bias!r}, whose oracle is exact without sampling. Drop --patterns."
-        )
-    if arrangement:
-        return _certify_arrangement_net(net, X, y, beta, arch, bias, output_bias, lam, polish, patterns, n_samples,
-                                        max_patterns, solver, accuracy)
-    program = build(X, y, arch, beta, duplicates="merge")
     cert = _best_certificate(program, net, lam, arch, bias, X, y, beta, program.has_output_bias, solver)
-    out = NetworkCertificate(net, cert, arch, bias, output_bias, None, to_global=_to_global(program))
+    n_patterns = len(program.full) if hasattr(program, "full") else None
+    out = NetworkCertificate(net, cert, arch, bias, output_bias, n_patterns, to_global=family.to_global(program))
     if polish:
-        res = program.solve(solver, accuracy)
-        _keep_better(out, res.network, certify(program, res))
+        _keep_better(out, *family.polish(program, net, solver, accuracy))
     return out
 
 
@@ -367,11 +321,6 @@ def own_units_dual(net: Network, architecture, bias: str, X, y, beta: float, out
     net's units hold an optimal support this is the optimal dual point, which the net's raw residual only
     approximates (pruned or dust-free nets fit the data slightly differently from the solver's solution). Any dual
     point gives a valid bound, so this only ever tightens the certificate. None when no solution comes back."""
-    import cvxpy as cp
-
-    from .program import resolve_solver
-    from .solvers import get_solver
-
     A = unit_columns(net, architecture, bias)(X)
     if A.shape[1] == 0:
         return None
@@ -397,15 +346,6 @@ def _best_certificate(program, net, lam, architecture, bias, X, y, beta, output_
     return cert
 
 
-def _to_global(program) -> str:
-    if program.scope == "global":
-        return ""
-    if program.scope == "restricted":
-        return ("the l2 oracle of deep-abs nets is exact in d = 2 and 3 only; use inner_norm='l1' (exact in every d) "
-                "or fewer input dimensions")
-    return ""
-
-
 def _keep_better(out: NetworkCertificate, polished: Network, cert: Certificate) -> None:
     """Record the polished net, unless it is worse than the given one (then the given net stays the answer)."""
     if cert.objective > out.certificate.objective:
@@ -413,41 +353,3 @@ def _keep_better(out: NetworkCertificate, polished: Network, cert: Certificate) 
         out.notes.append(f"polishing found no better net (it reached {cert.objective:.10g}); the given net is kept")
         return
     out.polished_network, out.polished_certificate = polished, cert
-
-
-def _certify_arrangement_net(net, X, y, beta, arch, bias, output_bias, lam, polish, patterns, n_samples,
-                             max_patterns, solver, accuracy) -> NetworkCertificate:
-    """Two-layer nets on the hyperplane arrangement (bias penalized or none): the NNLS oracle over every pattern (or
-    the sampled ones); polishing by pattern generation from the net's own patterns, which are always included."""
-    from .arrangements import Arrangement, enumerate_patterns, pattern_count, sample_patterns
-    from .grouplasso import PatternGenerationProgram, _locate, unit_patterns, with_bias_column
-
-    Xb = with_bias_column(X, bias)
-    if patterns == "sample":
-        full = sample_patterns(Xb, n_samples, bias_column=bias == "penalized")
-    else:
-        full = enumerate_patterns(Xb, max_patterns=max_patterns)
-    hidden = net.layers[0]
-    U = np.hstack([hidden.weight, hidden.bias[:, None]]) if bias == "penalized" else hidden.weight
-    own = unit_patterns(U, Xb) if U.shape[0] else np.zeros((0, X.shape[0]), bool)
-    if arch.activation == "abs":
-        own = np.vstack([own, ~own])
-    known = _locate(full.patterns, own)
-    missing = np.array([row for row in own if row.tobytes() not in
-                        {full.patterns[i].tobytes() for i in known}], dtype=bool).reshape(-1, X.shape[0])
-    if missing.size:  # the net's own cones (valid units: adding them never overstates the oracle)
-        missing = np.unique(missing, axis=0)
-        full = Arrangement(np.vstack([full.patterns, missing]), full.method, full.exact,
-                           bool(full.includes_zero or (~missing).all(axis=1).any()), full.count_formula,
-                           full.seconds)
-    prog = PatternGenerationProgram(X, y, arch, beta, full, bias, output_bias=output_bias)
-    cert = _best_certificate(prog, net, lam, arch, bias, X, y, beta, output_bias, solver)
-    to_global = "" if full.exact else (
-        f"enumerate the exact arrangement: patterns='exact' (CLI: --patterns exact); it has at most "
-        f"{pattern_count(Xb):,} patterns (the budget is max_patterns / --max-patterns)")
-    out = NetworkCertificate(net, cert, arch, bias, output_bias, len(full), to_global=to_global)
-    if polish:
-        initial = _locate(full.patterns, own)
-        res = prog.solve(solver, accuracy, initial=initial if initial.size else None)
-        _keep_better(out, res.network, certify(prog.final, res))
-    return out

@@ -1,4 +1,5 @@
-"""Functional dimension of ReLU-type networks (SPEC 8.3; Grigsby, Lindsey and Rolnick 2023, arXiv 2306.06179).
+"""Functional dimension of ReLU-type networks (theory: "Functional dimension"; Grigsby, Lindsey and Rolnick 2023, arXiv
+2306.06179).
 
 For a net f_theta with scalar output and a batch of inputs x_1..x_k, the functional dimension at theta is
 ``rank J``, ``J[i, p] = d f_theta(x_i) / d theta_p`` over ALL stored parameters: every entry of every weight matrix
@@ -27,6 +28,7 @@ import numpy as np
 from .activations import Activation
 from .errors import InvalidDataError, InvalidParameterError, UnsupportedCombinationError
 from .network import Layer, Network, Penalty, PenaltyTerm
+from .validation import check_choice
 
 #: activations whose a.e. derivative the backward pass knows (all piecewise linear and continuous)
 JACOBIAN_ACTIVATIONS = ("relu", "leaky", "abs", "identity")
@@ -451,16 +453,14 @@ def functional_dimension(network: Network, X=None, *, n_points: int | None = Non
     is included; n_points, radii, seed, boundary are passed on) against the bound ``#params - #hidden``. The rank
     counts singular values s > rtol * s_max of the column-equilibrated Jacobian (default rtol: see RANK_SAFETY).
 
-    Keys: rank, n_params, n_hidden, bound, reaches_bound, deficit (= bound - rank), batch_size,
-    singular_value_gap (s_rank / s_{rank+1} of the column-equilibrated Jacobian; large = a clear rank), rtol,
-    smallest_kept / largest_dropped (relative to s_max), parallel_pairs, dead (see :func:`parallel_pairs`,
-    :func:`dead_neurons`; ``tol`` is theirs), and canonical: the same dict (without 'canonical') for
-    :func:`canonical_form` on the same batch, or None when there is nothing to merge or remove.
-    canonical=False skips the canonical form (merging first-layer neurons of parallel chains would leave the chain
-    architecture). parameters: 'all' (every stored weight and bias) or 'structural' (without the off-diagonal zeros of diagonal
+    Keys: rank, n_params, n_hidden, bound, reaches_bound, deficit (= bound - rank), batch_size, singular_value_gap
+    (s_rank / s_{rank+1} of the column-equilibrated Jacobian; large = a clear rank), rtol, smallest_kept /
+    largest_dropped (relative to s_max), parallel_pairs, dead (see :func:`parallel_pairs`, :func:`dead_neurons`; ``tol``
+    is theirs), and canonical: the same dict (without 'canonical') for :func:`canonical_form` on the same batch, or None
+    when there is nothing to merge or remove. canonical=False skips the canonical form (merging first-layer neurons of
+    parallel chains would leave the chain architecture). parameters: 'all' (every stored weight and bias) or
+    'structural' (without the off-diagonal zeros of diagonal
     hidden-to-hidden layers: the parameters of parallel-chain architectures; see :func:`structural_mask`)."""
-    from .validation import check_choice
-
     parameters = check_choice(parameters, PARAMETER_SETS, "parameter set")
     _check_network(network, bound=True)
     B = off_kinks(network, input_batch(network, X, n_points, radii, seed, boundary))

@@ -1,5 +1,5 @@
 """Layered feed-forward networks: a real forward pass, the training objective with the penalty the network
-stores (SPEC 0), JSON/npz serialisation and PyTorch interop."""
+stores (theory: "Conventions"), JSON/npz serialisation and PyTorch interop."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ import numpy as np
 
 from .activations import Activation
 from .errors import InvalidDataError, ProblemFileError
+from .torch_interop import layers_from_torch, network_to_torch
 from .validation import check_xy
 
 PENALTY_NORMS = ("entry", "l2-row", "l1-row")
@@ -177,14 +178,10 @@ class Network:
 
     def to_torch(self):
         """An equivalent ``torch.nn.Sequential`` in float64 (requires the optional torch extra)."""
-        from .torch_interop import network_to_torch
-
         return network_to_torch(self)
 
     @classmethod
     def from_torch(cls, module, penalty: Penalty, meta: dict | None = None) -> "Network":
         """Read a ``torch.nn.Sequential`` of Linear and activation modules (ReLU, LeakyReLU, Abs); the penalty to
         evaluate it with must be given (torch modules carry none)."""
-        from .torch_interop import network_from_torch
-
-        return network_from_torch(module, penalty, meta)
+        return cls([Layer(W, b, act) for W, b, act in layers_from_torch(module)], penalty, dict(meta or {}))

@@ -7,6 +7,8 @@ from pathlib import Path
 
 import numpy as np
 
+from .errors import UnsupportedCombinationError
+
 KIND_COLOURS = {"data": "tab:blue", "reflection": "tab:red", "midpoint": "tab:green",
                 "reflection_of_reflection": "tab:purple", "other": "tab:gray"}
 
@@ -24,8 +26,6 @@ def plot_fit(trained, path, title: str | None = None) -> Path:
     if d == 2:
         return plot_fit_2d(trained, path, title)
     if d != 1:
-        from .errors import UnsupportedCombinationError
-
         raise UnsupportedCombinationError(
             f"plot draws 1-D and 2-D inputs; received d = {d}. Use the JSON output (cvxnn solve --json) instead."
         )

@@ -32,8 +32,9 @@ from pathlib import Path
 import numpy as np
 
 from .architectures import Deep1D, DeepAbs, GatedReLU, TwoLayer
-from .errors import CvxnnError, InvalidParameterError, ProblemFileError
-from .validation import closest
+from .data import TOY_SETS, noisy_sine, read_csv
+from .errors import CvxnnError, InvalidParameterError, ProblemFileError, UnsupportedCombinationError
+from .validation import check_choice, closest
 
 MODELS = ("two-layer", "deep-1d", "gated-relu", "deep-abs")
 TOP_KEYS = {"name", "description", "model", "activation", "depth", "bias", "beta", "mode", "leaky_slope",
@@ -44,8 +45,6 @@ SUITES = ("tiny", "small", "medium")
 # ------------------------------------------------------------------------------------------------ generators
 
 def _noisy_sine(n=12, seed=0, noise=0.1, spacing="random"):
-    from .data import noisy_sine
-
     if spacing == "random":
         return noisy_sine(n, seed=seed, noise=noise)
     x = np.linspace(-2.0, 2.0, n)
@@ -67,8 +66,6 @@ def _sawtooth(order=3):
 
 
 def _toy(set="opt"):  # noqa: A002 - the TOML key is 'set'
-    from .data import TOY_SETS
-
     tx, ty = TOY_SETS[set]
     return np.array(tx, dtype=np.float64), np.array(ty, dtype=np.float64)
 
@@ -88,8 +85,6 @@ class Generator:
 
 
 def _toy_names():
-    from .data import TOY_SETS
-
     return tuple(TOY_SETS)
 
 
@@ -175,8 +170,6 @@ class Problem:
 
     def architecture(self):
         """The architecture object for ``model`` ('two-layer' or 'deep-1d')."""
-        from .validation import check_choice
-
         model = check_choice(self.model, MODELS, "model")
         if model == "deep-1d":
             return Deep1D(self.depth or 2, self.activation, bias=self.bias, ramps=self.ramps)
@@ -186,8 +179,6 @@ class Problem:
             return GatedReLU(bias=self.bias, patterns=self.patterns, n_samples=self.n_samples,
                              max_patterns=self.max_patterns)
         if (self.depth or 2) != 2:
-            from .errors import UnsupportedCombinationError
-
             raise UnsupportedCombinationError(
                 f"model 'two-layer' needs depth 2; received depth {self.depth}. Use model 'deep-1d' for deeper nets."
             )
@@ -239,8 +230,6 @@ def _numeric_list(value, path, key):
 
 
 def _load_data(table, path: Path):
-    from .data import read_csv
-
     _check_keys(table, DATA_KEYS, path, "data.")
     sources = [k for k in ("x", "csv", "generator") if k in table]
     if len(sources) != 1:

@@ -1,11 +1,15 @@
-"""Convex programs equivalent to training, built in CVXPY with beta as a Parameter (DPP: re-solving a beta path
-skips recompilation).
+"""Model-agnostic convex program forms over a finite dictionary, built in CVXPY with beta as a Parameter (DPP:
+re-solving a beta path skips recompilation).
 
-The 'apply' step of each reformulation: architecture + data -> :class:`ConvexProgram` holding the CVXPY problem and
-the inverse data (the dictionary) that :meth:`ConvexProgram.reconstruct` uses to rebuild the network.
+A model's 'apply' step (cvxnn.models) turns architecture + data into one of these programs, holding the CVXPY
+problem and the inverse data (the dictionary) that :meth:`DictionaryProgram.reconstruct` uses to rebuild the
+network. A dictionary is any object with ``matrix`` (n x m, or None when priced implicitly), ``size``,
+``dual_sup(lam, X, bias) -> (sup, unit)`` (the model's exact oracle over ALL units), ``to_network(z, xi, y, beta,
+bias, architecture)``, ``oracle`` (a description) and, for column generation, ``scores(lam)`` and ``subset(idx)``.
 
-Lasso form (SPEC 1): ``min_{z, xi, r} (1/2)||r||^2 + beta ||z||_1  s.t.  y - A z - xi 1 - r = 0``. The residual r is
-an explicit variable so that the multiplier of the equality constraint is the dual vector lambda = r* (SPEC 6.1).
+Lasso form (theory: "Rescaling and duality"): ``min_{z, xi, r} (1/2)||r||^2 + beta ||z||_1  s.t.  y - A z - xi 1 - r =
+0``. The residual r is an explicit variable so that the multiplier of the equality constraint is the dual vector lambda
+= r* (theory: "Certificates").
 """
 
 from __future__ import annotations
@@ -15,23 +19,18 @@ from dataclasses import dataclass
 import cvxpy as cp
 import numpy as np
 
-from . import dictionaries
-from .architectures import Deep1D, DeepAbs, GatedReLU, TwoLayer
-from .errors import InvalidDataError, InvalidParameterError, SolverFailedError, UnsupportedCombinationError
+from .errors import SolverFailedError
 from .network import Network
-from .reconstruct import caratheodory_prune
-from .solvers import SolverRun, get_solver
-from .validation import check_beta, check_choice, check_duplicates, check_xy
-
-MODES = ("training", "interpolation")
+from .prune import caratheodory_prune
+from .solvers import SolverRun, get_solver, installed_solvers
+from .solvers.native import refuse
+from .validation import check_beta
 
 
 def resolve_solver(solver: str, mode: str) -> str:
     """'auto' -> Clarabel for training programs, HiGHS (simplex: exact vertex solutions) for interpolation LPs."""
     if str(solver).lower() != "auto":
         return solver
-    from .solvers import installed_solvers
-
     return "highs" if mode == "interpolation" and "highs" in installed_solvers() else "clarabel"
 
 
@@ -106,8 +105,8 @@ class DictionaryProgram:
         }
 
     def dual_sup(self, lam: np.ndarray):
-        """sup over ALL units of |lam^T sigma_theta(X)| and the maximising unit (SPEC 6.3), by the dictionary's
-        oracle."""
+        """sup over ALL units of |lam^T sigma_theta(X)| and the maximising unit (theory: "Certificates"), by the
+        dictionary's oracle."""
         return self.dictionary.dual_sup(lam, self.X, self.bias)
 
     def reconstruct(self, z, xi) -> Network:
@@ -139,8 +138,6 @@ class DictionaryProgram:
         """A native Lasso adapter (cvxnn.solvers.native) on the matrices of a Lasso training program, bypassing
         CVXPY. No dual vector comes back (``dual = None``): :func:`cvxnn.certify.certify` uses the centred residual.
         The solution is also written into the CVXPY variables, as a CVXPY solve would."""
-        from .solvers.native import refuse
-
         if self.mode != "training":
             raise refuse(adapter.name, f"a {self.program_kind} (interpolation mode)", "LP",
                          "Use solver='auto' (HiGHS) or train with beta > 0.")
@@ -205,10 +202,10 @@ class LassoProgram(DictionaryProgram):
 
 
 class InterpolationProgram(DictionaryProgram):
-    """Minimum-norm interpolation, the beta -> 0 limit (SPEC 0): ``min ||z||_1 s.t. A z + xi 1 = y``, an LP.
-    Its dual is ``max lambda^T y s.t. |A_j^T lambda| <= 1, 1^T lambda = 0``; lambda is the multiplier of the
-    data constraint. The rebuilt network's 'objective' is its weight cost (1/2) sum of squared weights, which
-    equals ||z||_1, and it must fit the data exactly."""
+    """Minimum-norm interpolation, the beta -> 0 limit (theory: "Conventions"): ``min ||z||_1 s.t. A z + xi 1 = y``, an
+    LP. Its dual is ``max lambda^T y s.t. |A_j^T lambda| <= 1, 1^T lambda = 0``; lambda is the multiplier of the data
+    constraint. The rebuilt network's 'objective' is its weight cost (1/2) sum of squared weights, which equals ||z||_1,
+    and it must fit the data exactly."""
 
     mode = "interpolation"
     program_kind = "min-norm interpolation LP"
@@ -224,156 +221,3 @@ class InterpolationProgram(DictionaryProgram):
 
     def convex_objective(self, z, xi) -> float:
         return float(np.sum(np.abs(z)))
-
-
-def build(X, y, architecture=None, beta=None, *, duplicates: str = "error", mode: str = "training",
-          progress: bool = False):
-    """Build the convex program equivalent to training ``architecture`` on (X, y) with weight decay beta.
-
-    mode: 'training' (default; needs beta > 0) or 'interpolation' (minimum-norm exact fit, the beta -> 0 limit;
-    beta must be None).
-    duplicates: 'error' (default) rejects repeated input points; 'merge' lets repeated points share one breakpoint
-    while every sample still counts in the loss (exact: the objective is unchanged). In interpolation mode repeated
-    points must have equal targets.
-    progress: a progress bar (stderr) while enumerating activation patterns.
-    """
-    architecture = TwoLayer() if architecture is None else architecture
-    mode = check_choice(mode, MODES, "mode")
-    if mode == "training":
-        beta = check_beta(beta)
-    elif beta is not None:
-        raise InvalidParameterError(
-            f"interpolation mode takes no beta (it is the beta -> 0 limit); received beta={beta!r}. Pass beta=None "
-            "or use mode='training'."
-        )
-    X, y = check_xy(X, y)
-    if not isinstance(architecture, (TwoLayer, Deep1D, GatedReLU, DeepAbs)):
-        raise UnsupportedCombinationError(
-            f"architecture {architecture!r} is not available in this version; use cvxnn.TwoLayer(...), "
-            "cvxnn.Deep1D(...), cvxnn.DeepAbs(...) or cvxnn.GatedReLU(...)."
-        )
-    bias = architecture.resolve_bias(X.shape[1])
-    if isinstance(architecture, GatedReLU):
-        if mode != "training":
-            raise UnsupportedCombinationError("gated-relu nets are trained with beta > 0 (mode='training').")
-        return build_arrangement_program(X, y, architecture, beta, bias, duplicates, progress)
-    check_duplicates(X, duplicates)
-    if isinstance(architecture, DeepAbs):
-        from .deepabs import DeepAbsProgram
-
-        if mode == "interpolation":
-            _check_interpolable(X, y)
-        return DeepAbsProgram(X, y, architecture, beta, bias, mode, duplicates)
-    if isinstance(architecture, TwoLayer) and architecture.uses_arrangement(X.shape[1]):
-        if mode != "training":
-            raise UnsupportedCombinationError(
-                "interpolation mode is available for 1-D dictionary models; received a two-layer net on "
-                f"{X.shape[1]}-dimensional data (or with a penalised bias). Use mode='training' with beta > 0."
-            )
-        return build_arrangement_program(X, y, architecture, beta, bias, duplicates, progress)
-    if np.unique(X[:, 0]).size < 2 and bias == "free":
-        raise InvalidDataError(
-            f"all {X.shape[0]} inputs are the same point x = {X[0, 0]:g}; at least two distinct inputs are needed "
-            "to train on 1-D data."
-        )
-    dictionary = make_dictionary(X, architecture, bias)
-    oracle = dictionary.oracle
-    if mode == "interpolation":
-        _check_interpolable(X, y)
-    use_colgen = getattr(architecture, "column_generation", None)
-    if dictionary.matrix is None or use_colgen or (use_colgen is None and dictionary.size > _colgen_threshold()):
-        from .colgen import ColumnGenerationProgram
-
-        if not hasattr(dictionary, "subset"):
-            raise UnsupportedCombinationError(
-                f"column generation is not available for the {architecture.describe()} dictionary; "
-                "pass column_generation=False."
-            )
-        return ColumnGenerationProgram(X, y, architecture, beta, dictionary, bias, "global", oracle, mode, duplicates)
-    if mode == "interpolation":
-        return InterpolationProgram(X, y, architecture, dictionary, bias, "global", oracle, duplicates)
-    return LassoProgram(X, y, architecture, beta, dictionary, bias, "global", oracle, duplicates)
-
-
-def build_arrangement_program(X, y, architecture, beta, bias, duplicates, progress=False):
-    """Enumerate (or sample) the activation patterns, then the cone-constrained group Lasso (SPEC 4)."""
-    from .arrangements import enumerate_patterns, sample_patterns
-    from .grouplasso import (PATTERN_GENERATION_THRESHOLD, ArrangementProgram, PatternGenerationProgram,
-                             with_bias_column)
-
-    Xb = with_bias_column(X, bias)
-    if architecture.patterns == "sample":
-        arr = sample_patterns(Xb, architecture.n_samples, seed=architecture.seed, bias_column=bias == "penalized")
-    else:
-        arr = enumerate_patterns(Xb, max_patterns=architecture.max_patterns, progress=progress)
-    if isinstance(architecture, GatedReLU):
-        from .grouplasso import GatedProgram
-
-        return GatedProgram(X, y, architecture, beta, arr, bias, duplicates)
-    use = architecture.column_generation
-    if use or (use is None and X.shape[0] * len(arr) > PATTERN_GENERATION_THRESHOLD):
-        return PatternGenerationProgram(X, y, architecture, beta, arr, bias, duplicates)
-    return ArrangementProgram(X, y, architecture, beta, arr, bias, duplicates=duplicates)
-
-
-def _colgen_threshold() -> int:
-    from .colgen import COLUMN_GENERATION_THRESHOLD
-
-    return COLUMN_GENERATION_THRESHOLD
-
-
-def size_estimate(X, architecture) -> dict:
-    """The size of the program ``build`` would make, computed before anything large is built."""
-    from math import comb
-
-    X = np.asarray(X, dtype=np.float64).reshape(len(X), -1)
-    n, d = X.shape
-    if isinstance(architecture, DeepAbs):
-        from .deepabs import direction_count, pool_size
-
-        return {"kind": f"pool columns ({direction_count(n, d):,} directions x vertex labels, before deduplication)",
-                "count": pool_size(n, d)}
-    if getattr(architecture, "inner_norm", "l2") == "l1":
-        return {"kind": "wedge columns", "count": comb(n + d, d) - 1}
-    if isinstance(architecture, Deep1D) and architecture.depth >= 3:
-        from .chains import abs_chain_work
-
-        if architecture.activation == "relu":
-            return {"kind": "ramp columns", "count": n * (n - 1) // 2}
-        return {"kind": "vertex solves (columns are fewer)", "count": abs_chain_work(n, architecture.depth)}
-    if isinstance(architecture, (TwoLayer, GatedReLU)) and (isinstance(architecture, GatedReLU)
-                                                          or architecture.uses_arrangement(d)):
-        from .arrangements import pattern_count
-        from .grouplasso import with_bias_column
-
-        return {"kind": "activation patterns (upper bound)",
-                "count": pattern_count(with_bias_column(X, architecture.resolve_bias(d)))}
-    return {"kind": "breakpoint columns", "count": 2 * n}
-
-
-def make_dictionary(X, architecture, bias):
-    """The exact finite dictionary of ``architecture`` on the inputs X (SPEC 2, 3 and 5.1)."""
-    if getattr(architecture, "inner_norm", "l2") == "l1":
-        from .wedge import wedge_dictionary
-
-        return wedge_dictionary(X)
-    x = X[:, 0]
-    if isinstance(architecture, Deep1D) and architecture.depth >= 3:
-        from . import chains
-
-        if architecture.activation == "relu":
-            return chains.relu_ramp_dictionary(x, architecture.depth, architecture.ramps)
-        return chains.abs_chain_dictionary(x, architecture.depth, max_columns=architecture.max_columns)
-    return dictionaries.two_layer_1d(x, architecture.act, bias)
-
-
-def _check_interpolable(X, y) -> None:
-    from .validation import find_duplicate_points
-
-    for group in find_duplicate_points(X):
-        if np.ptp(y[group]) > 0:
-            raise InvalidDataError(
-                f"interpolation mode needs one target per input point; rows {group[:5]} share x = "
-                f"{float(X[group[0], 0]):g} but have targets {y[group[:5]].tolist()}. No network fits them exactly: "
-                "use training mode with beta > 0."
-            )

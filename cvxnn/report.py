@@ -14,6 +14,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from .certify import TOL_ABS, TOL_FIT, TOL_RECONSTRUCTION, TOL_REL
+from .solvers import ADAPTERS
+
 DEFAULT_COLUMNS = ["problem", "n", "activation", "beta", "dictionary_size", "solver", "accuracy", "status",
                    "certified", "scope", "objective", "rel_error", "certified_gap", "reconstruction_gap",
                    "dual_violation", "n_active", "iterations", "wall_s"]
@@ -185,8 +188,7 @@ def environment() -> dict:
     import os
     import platform
 
-    from . import __version__
-    from .solvers import ADAPTERS
+    from . import __version__  # the package, complete by the time a report is written
 
     cpu = platform.processor() or ""
     try:
@@ -216,8 +218,6 @@ def environment() -> dict:
 
 def option_mapping(solvers, accuracies, time_limit: float | None = None) -> pd.DataFrame:
     """The solver's own options cvxnn passes for each named accuracy (``ADAPTERS[name]().options(acc)``)."""
-    from .solvers import ADAPTERS
-
     rows = []
     for s in solvers:
         row = {"solver": s}
@@ -470,8 +470,6 @@ def write_report(rows, path, command: str, *, beta_path=None, time_limit: float 
     run was made, e.g. on a shared machine); ``settings``: more lines for the Settings section (backend, jobs).
     Rows with status 'skipped' (the solver cannot take the program) are left out of every table and listed in
     their own section."""
-    from .certify import TOL_ABS, TOL_FIT, TOL_RECONSTRUCTION, TOL_REL
-
     df_all = pd.DataFrame(rows).reset_index(drop=True)
     df = _ran(df_all).reset_index(drop=True)
     path = Path(path)

@@ -44,7 +44,8 @@ def activation_module(act: Activation):
 
 
 def network_to_torch(net):
-    """A float64 ``torch.nn.Sequential`` computing exactly ``net.predict`` (output shape (n, 1))."""
+    """A float64 ``torch.nn.Sequential`` computing exactly ``net.predict`` (output shape (n, 1)); ``net`` is any
+    object with ``layers`` of weight, bias and activation (a :class:`cvxnn.Network`)."""
     torch = _torch()
     modules = []
     for layer in net.layers:
@@ -59,20 +60,19 @@ def network_to_torch(net):
     return torch.nn.Sequential(*modules)
 
 
-def network_from_torch(module, penalty, meta=None):
-    """Read a Sequential of Linear and activation modules (ReLU, LeakyReLU, Abs) into a :class:`Network`."""
+def layers_from_torch(module) -> list[list]:
+    """Read a Sequential of Linear and activation modules (ReLU, LeakyReLU, Abs) as [weight, bias, activation]
+    triples in float64 (``cvxnn.Network.from_torch`` builds the network from them)."""
     torch = _torch()
-    from .network import Layer, Network
-
     layers = []
     for m in module:
         if isinstance(m, torch.nn.Linear):
             W = m.weight.detach().to(torch.float64).cpu().numpy().copy()
             b = (m.bias.detach().to(torch.float64).cpu().numpy().copy() if m.bias is not None
                  else np.zeros(W.shape[0]))
-            layers.append(Layer(W, b, Activation("identity")))
+            layers.append([W, b, Activation("identity")])
         else:
-            if not layers or layers[-1].activation.name != "identity":
+            if not layers or layers[-1][2].name != "identity":
                 raise InvalidParameterError(
                     f"cannot read module {m!r}: expected Linear layers each followed by at most one activation."
                 )
@@ -86,5 +86,5 @@ def network_from_torch(module, penalty, meta=None):
                 raise InvalidParameterError(
                     f"unsupported module {type(m).__name__}; cvxnn reads Linear, ReLU, LeakyReLU and Abs."
                 )
-            layers[-1].activation = act
-    return Network(layers, penalty, dict(meta or {}))
+            layers[-1][2] = act
+    return layers

@@ -131,3 +131,14 @@ def check_duplicates(X: np.ndarray, policy: str) -> None:
             "dictionary columns. Pass duplicates='merge' (CLI: --duplicates merge) to let repeated points share "
             "one breakpoint while every sample still counts in the loss, or remove the repeats."
         )
+
+
+def check_interpolable(X: np.ndarray, y: np.ndarray) -> None:
+    """Interpolation mode needs one target per input point."""
+    for group in find_duplicate_points(X):
+        if np.ptp(y[group]) > 0:
+            point = f"{float(X[group[0], 0]):g}" if X.shape[1] == 1 else str(X[group[0]].tolist())
+            raise InvalidDataError(
+                f"interpolation mode needs one target per input point; rows {group[:5]} share x = {point} but have "
+                f"targets {y[group[:5]].tolist()}. No network fits them exactly: use training mode with beta > 0."
+            )

@@ -1,4 +1,4 @@
-"""A float64 PyTorch many-start trainer for the nonconvex two-layer 1-D training objective (SPEC 0 / 4).
+"""A float64 PyTorch many-start trainer for the nonconvex two-layer 1-D training objective (theory: "Conventions").
 
     f(x) = sum_i alpha_i sigma(w_i x + b_i) + xi
     objective = 0.5 * sum_k (f(x_k) - y_k)^2 + (beta / 2) * sum_i (w_i^2 + alpha_i^2)    (b_i and xi unpenalised)

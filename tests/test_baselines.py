@@ -26,7 +26,7 @@ MAIN = {
     "two-layer-relu": (cvxnn.TwoLayer("relu"), True),
     # deep relu chains reach the optimum from most starts here (best <= 7e-5 relative on seeds 0-5), so assert it
     "deep3-relu": (cvxnn.Deep1D(3, "relu"), True),
-    # SPEC: three-layer abs training stalls 0.3-8% above the optimum; on seed 0 two of 32 starts get within 1e-3
+    # three-layer abs training stalls 0.3-8% above the optimum; on seed 0 two of 32 starts get within 1e-3
     # and 23 stall at +0.35% (seeds 3 and 5: none within 1e-3). Measured and reported, not asserted.
     "deep3-abs": (cvxnn.Deep1D(3, "abs"), False),
 }

@@ -272,7 +272,7 @@ def test_native_backends_skip_what_they_cannot_take(tmp_path, capsys):
 
 
 def test_cannot_take_matches_what_the_solvers_refuse(problems):
-    from cvxnn.program import build
+    from cvxnn.models import build
     from cvxnn.solvers import ADAPTERS
 
     refused = 0

@@ -1,4 +1,5 @@
-"""Deep narrow chains on 1-D data (SPEC 3): exactness, published values, dual oracle checks, column generation."""
+"""Deep narrow chains on 1-D data (theory: "Deep ReLU chains on 1-D data"): exactness, published values, dual oracle
+checks, column generation."""
 
 import numpy as np
 import pytest
@@ -54,7 +55,8 @@ def test_relu_depth_beyond_three_adds_nothing():
 
 
 def test_random_relu_chains_are_ramps():
-    """SPEC 3.1 checked independently: random scalar ReLU chains of depth 3-6 are s*clip(x - a, 0, h) + const."""
+    """Every ReLU chain of depth >= 3 is a ramp, checked independently: random scalar ReLU chains of depth 3-6 are
+    s*clip(x - a, 0, h) + const."""
     rng = np.random.default_rng(0)
     grid = np.linspace(-5, 5, 4001)
     for _ in range(600):
@@ -82,7 +84,8 @@ def test_reflection_ramps_are_valid_but_redundant():
 
 
 # ------------------------------------------------------------------------------------------ published values
-PUBLISHED = {  # (activation, toy): min l1 of an exact fit at depths 2, 3, 4 (SPEC 3.1, 8.2)
+# (activation, toy): min l1 of an exact fit at depths 2, 3, 4 (theory: "Deep ReLU chains on 1-D data")
+PUBLISHED = {
     ("relu", "opt"): (2, 1, 1), ("relu", "zshape"): (1.5, 0.75, 0.75), ("relu", "bounce"): (4, 4, 4),
     ("abs", "opt"): (1, 1, 1), ("abs", "zshape"): (0.75, 0.75, 0.75), ("abs", "bounce"): (4, 4, 4),
 }
@@ -106,7 +109,7 @@ def test_reflection_ramp_on_the_optimal_face_of_opt():
     j = np.flatnonzero((D.starts == 5) & (D.ends == 8))
     assert j.size == 1
     np.testing.assert_allclose(D.matrix[:, j[0]], y, atol=0)
-    assert cvxnn.symmetry.classify_point(8.0, x) == {"x": 8.0, "kind": "reflection", "from": [0, 1]}
+    assert cvxnn.models.symmetry_1d.classify_point(8.0, x) == {"x": 8.0, "kind": "reflection", "from": [0, 1]}
     assert prog.solve().convex_objective == pytest.approx(1.0, rel=1e-8)
 
 
@@ -128,7 +131,8 @@ def test_yarotsky_sawtooth():
 
 
 def test_x_squared_same_at_every_depth():
-    """x^2 on k/16 with the intercept alone: 1.9375 at every depth (SPEC 8.2, a documented degeneracy)."""
+    """x^2 on k/16 with the intercept alone: 1.9375 at every depth (theory: "Seed experiments", a documented
+    degeneracy)."""
     x = np.arange(17) / 16
     for depth in (2, 3, 4):
         t = cvxnn.train(x, x**2, cvxnn.Deep1D(depth, "abs"), mode="interpolation")
@@ -210,8 +214,8 @@ def test_relu_ramp_oracle_against_random_chains():
 
 def test_midpoint_family_is_necessary():
     """With the reflection family alone the Lasso is only a restriction: on some seeded instance its optimum is
-    strictly worse and the full oracle rejects its dual (SPEC 3.2)."""
-    from cvxnn.chains import abs_chain_dictionary
+    strictly worse and the full oracle rejects its dual (theory: "Deep absolute-value chains on 1-D data")."""
+    from cvxnn.models.chains_1d import abs_chain_dictionary
     from cvxnn.program import LassoProgram
 
     failures = 0
@@ -269,8 +273,9 @@ def test_deep_refuses_other_bias_conventions():
 @pytest.mark.slow
 @pytest.mark.parametrize("seed", range(4))
 def test_depth_five_vertex_oracle_by_random_search(seed):
-    """SPEC 3.3 marks L > 4 as derived: 400,000 random chain parameters plus Nelder-Mead refinement never exceed
-    the vertex oracle at L = 5, and the search reaches it (run with: python -m pytest -m slow)."""
+    """Depth L > 4 is derived, not proven (theory: "Deep absolute-value chains on 1-D data"): 400,000 random chain
+    parameters plus Nelder-Mead refinement never exceed the vertex oracle at L = 5, and the search reaches it (run with:
+    python -m pytest -m slow)."""
     x, y = noisy_sine(6, seed=seed)
     t = cvxnn.train(x, y, cvxnn.Deep1D(5, "abs"), beta=0.01)
     assert t.certificate.globally_optimal

@@ -1,5 +1,6 @@
-"""Three-layer absolute-value nets in d dimensions (SPEC 5.3): the reflection-plane pool, its exactness with
-l1-normalised inner weights, the angular oracle and column generation for l2, scopes, errors and the CLI."""
+"""Three-layer absolute-value nets in d dimensions (theory: "Three-layer absolute-value nets in d dimensions"): the
+reflection-plane pool, its exactness with l1-normalised inner weights, the angular oracle and column generation for l2,
+scopes, errors and the CLI."""
 
 import json
 
@@ -7,8 +8,10 @@ import numpy as np
 import pytest
 
 import cvxnn
-from cvxnn.deepabs import (ChainPool, Directions, Labels, arc_oracle, chain_directions, direction_count,
-                           label_scores, refined_oracle, sphere_oracle)
+from cvxnn.models.deep_abs.arc import arc_oracle
+from cvxnn.models.deep_abs.pool import ChainPool, Directions, Labels, chain_directions, direction_count, label_scores
+from cvxnn.models.deep_abs.refined import refined_oracle
+from cvxnn.models.deep_abs.sphere import sphere_oracle
 from cvxnn.program import LassoProgram
 
 from .conftest import require
@@ -31,7 +34,7 @@ def _grid(m, norm):
 
 
 # ------------------------------------------------------------------------------------------- the pool
-def test_direction_count_matches_spec_formula_in_d2():
+def test_direction_count_matches_the_closed_form_in_d2():
     for n in (4, 6, 9):
         X, _ = _instance(n, n)
         assert direction_count(n, 2) == 2 + n * (n - 1) // 2 + n * (n - 1) * (n - 2) // 2
@@ -87,8 +90,9 @@ def test_removing_the_axis_directions_breaks_the_certificate():
 
 
 def test_d3_l1_pool_is_exact_against_random_directions():
-    """SPEC 5.3 derives the d = 3 pool (generalised cross products of pairs of kink normals and axes): no random
-    l1-normalised direction beats its sup, for random and for optimal dual points."""
+    """The d = 3 pool (derived in theory: "Three-layer absolute-value nets in d dimensions") (generalised cross products
+    of pairs of kink normals and axes): no random l1-normalised direction beats its sup, for random and for optimal dual
+    points."""
     X, y = _instance(11, n=5, d=3)
     tr = cvxnn.train(X, y, cvxnn.DeepAbs(3, "l1"), beta=0.03)
     assert tr.certificate.globally_optimal

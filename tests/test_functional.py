@@ -1,5 +1,5 @@
-"""Functional dimension (SPEC 8.3): exact parameter Jacobian, the bound #params - #hidden, parallel-hyperplane
-pairs and their canonical merge, random-net fractions and a convex optimum."""
+"""Functional dimension (theory: "Functional dimension"): exact parameter Jacobian, the bound #params - #hidden,
+parallel-hyperplane pairs and their canonical merge, random-net fractions and a convex optimum."""
 
 import numpy as np
 import pytest
@@ -232,7 +232,7 @@ def _split_unit(net, j, share=0.5):
 
 
 def test_split_convex_optimum_loses_rank_and_merging_restores_the_bound():
-    """SPEC 8.3: a convex optimum in d = 4 with a pair of parallel-hyperplane neurons (an equally optimal net)
+    """A convex optimum in d = 4 with a pair of parallel-hyperplane neurons (an equally optimal net)
     loses d + 1 = 5 below the bound; the canonical form merges the pair and reaches the bound again."""
     rng = np.random.default_rng(1)
     X = rng.normal(size=(9, 4))

@@ -7,7 +7,7 @@ import cvxnn
 from cvxnn.certify import certify_point
 from cvxnn.data import TOY_SETS
 
-# SPEC 3.1 and 8.2: minimum l1 norms of exact fits by two-layer nets (depth 2)
+# minimum l1 norms of exact fits by two-layer nets (depth 2)
 PUBLISHED = {("relu", "opt"): 2.0, ("relu", "zshape"): 1.5, ("relu", "bounce"): 4.0,
              ("abs", "opt"): 1.0, ("abs", "zshape"): 0.75, ("abs", "bounce"): 4.0}
 
@@ -24,7 +24,8 @@ def test_published_toy_values(activation, toy):
 
 
 def test_yarotsky_tooth_needs_56():
-    """g_3 (three-fold composed tooth) on k/16: minimum l1 = 56 with 7 absolute-value units (SPEC 8.2)."""
+    """g_3 (three-fold composed tooth) on k/16: minimum l1 = 56 with 7 absolute-value units (theory: "Seed
+    experiments")."""
     g = lambda x: 1 - np.abs(2 * x - 1)  # noqa: E731
     x = np.arange(17) / 16
     t = cvxnn.train(x, g(g(g(x))), cvxnn.TwoLayer("abs"), mode="interpolation")

@@ -63,8 +63,6 @@ def test_torch_round_trip(nets, name):
 
 def test_from_torch_rejects_unknown_modules():
     torch = require("torch")
-    from cvxnn.torch_interop import network_from_torch
-
     module = torch.nn.Sequential(torch.nn.Linear(1, 3), torch.nn.Sigmoid(), torch.nn.Linear(3, 1))
     with pytest.raises(cvxnn.InvalidParameterError, match="Sigmoid"):
-        network_from_torch(module, cvxnn.Penalty(1.0, []))
+        cvxnn.Network.from_torch(module, cvxnn.Penalty(1.0, []))

@@ -1,6 +1,6 @@
 """Nonconvex training in PyTorch never beats the certified convex optimum, and gets there from enough starts.
 
-The objective (SPEC 0 / 4): f(x) = sum_i alpha_i sigma(w_i x + b_i) + xi,
+The objective (theory: "Conventions"): f(x) = sum_i alpha_i sigma(w_i x + b_i) + xi,
 0.5 * sum_k (f(x_k) - y_k)^2 + (beta / 2) * sum_i (w_i^2 + alpha_i^2), biases unpenalised.
 
 The many-start trainer lives in tests/_torch_training.py (float64, all starts batched in one tensor, Adam then

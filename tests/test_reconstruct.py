@@ -1,4 +1,4 @@
-"""The rebuilt network's layered forward pass reproduces the convex optimum (SPEC 2)."""
+"""The rebuilt network's layered forward pass reproduces the convex optimum (theory: "Two-layer nets on 1-D data")."""
 
 import numpy as np
 import pytest
@@ -60,7 +60,7 @@ def test_large_beta_closed_form():
 
 
 def test_dual_vector_is_the_residual():
-    """The solver's dual vector is lambda = y - f(X) at the optimum (sign convention of SPEC 6.1)."""
+    """The solver's dual vector is lambda = y - f(X) at the optimum (the sign convention of theory: "Certificates")."""
     x, y = noisy_sine(12, seed=2)
     prog = cvxnn.build(x, y, cvxnn.TwoLayer("relu"), beta=0.05)
     res = prog.solve()

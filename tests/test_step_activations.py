@@ -1,5 +1,5 @@
-"""sign / threshold nets (SPEC 2): the two exact objectives, why plain weight decay is not offered, and nonconvex
-training with a smooth surrogate evaluated with the hard activation.
+"""sign / threshold nets (theory: "Two-layer nets on 1-D data"): the two exact objectives, why plain weight decay is not
+offered, and nonconvex training with a smooth surrogate evaluated with the hard activation.
 
 sign and threshold units are scale invariant: sigma(t u) = sigma(u) for t > 0. The two exact objectives (w, b and the
 output bias xi unpenalised) are
@@ -40,7 +40,8 @@ def _sigma(u, activation):
 
 
 def _gap_dictionary(x, activation):
-    """Columns sigma(x - c_j) at the gap midpoints c_j (the exact dictionary of SPEC 2), written independently."""
+    """Columns sigma(x - c_j) at the gap midpoints c_j (the exact dictionary of theory: "Two-layer nets on 1-D data"),
+    written independently."""
     xs = np.unique(x)
     c = 0.5 * (xs[:-1] + xs[1:])
     return _sigma(x[:, None] - c[None, :], activation), c

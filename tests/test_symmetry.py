@@ -1,11 +1,11 @@
-"""Symmetry structure of 1-D fits (SPEC 7): centres, breakpoint kinds, windows, and the plot."""
+"""Symmetry structure of 1-D fits (theory: "Symmetry"): centres, breakpoint kinds, windows, and the plot."""
 
 import numpy as np
 import pytest
 
 import cvxnn
 from cvxnn.data import TOY_SETS, noisy_sine
-from cvxnn.symmetry import asymmetry, chain_centres, classify_point
+from cvxnn.models.symmetry_1d import asymmetry, chain_centres, classify_point
 
 
 def test_chain_centres_are_zeros_of_the_inner_expressions():

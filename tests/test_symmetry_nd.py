@@ -1,4 +1,5 @@
-"""Reflection planes, mirrored units and data mirrors of three-layer abs nets in d dimensions (SPEC 5.3, 5.4, 7)."""
+"""Reflection planes, mirrored units and data mirrors of three-layer abs nets in d dimensions (theory: "Three-layer
+absolute-value nets in d dimensions", "Symmetry")."""
 
 import functools
 import json
@@ -8,10 +9,10 @@ import pytest
 
 import cvxnn
 from cvxnn.api import to_jsonable
-from cvxnn.chains import dedupe_columns
+from cvxnn.models.chains_1d import dedupe_columns
 from cvxnn.errors import UnsupportedCombinationError
 from cvxnn.program import LassoProgram
-from cvxnn.symmetry_nd import (
+from cvxnn.models.deep_abs.symmetry import (
     mirror_columns,
     plane_asymmetry,
     reflect_points,
@@ -246,7 +247,8 @@ def test_cli_plot_draws_a_2d_deep_abs_fit(tmp_path):
 def test_oblique_mirror_is_found_and_symmetric_only_when_the_penalty_is_invariant(norm):
     """Data closed under the reflection across n.x = 0, n at 30 degrees: the mirror image of an optimum is optimal
     (so the predictions at the data are symmetric) for l2 inner weights, NOT for l1 ones (the reflection changes
-    the l1 norm of the inner weights): SPEC 5.4's claim holds for l1 only for signed coordinate permutations."""
+    the l1 norm of the inner weights): the mirror claim (theory: "Symmetry") holds for l1 only for signed coordinate
+    permutations."""
     n = np.array([np.cos(np.pi / 6), np.sin(np.pi / 6)])
     rng = np.random.default_rng(1)
     P = rng.uniform(-1, 1, (3, 2))
@@ -265,7 +267,7 @@ def test_oblique_mirror_is_found_and_symmetric_only_when_the_penalty_is_invarian
         assert m["penalty_invariant"] and gap <= 1e-6
     else:
         assert not m["penalty_invariant"] and gap > 1e-3
-    from cvxnn.symmetry_nd import penalty_invariant
+    from cvxnn.models.deep_abs.symmetry import penalty_invariant
 
     assert penalty_invariant([0.0, 1.0], "l1") and penalty_invariant([np.sqrt(0.5), -np.sqrt(0.5)], "l1")
     assert not penalty_invariant(n, "l1") and penalty_invariant(n, "l2")

@@ -1,5 +1,6 @@
-"""Two-layer nets in any input dimension (SPEC 4, 5.0, 6.3, 6.4): the arrangement group lasso, its pruning and
-certificate, pattern generation, sampling scope, and certificates for nets trained elsewhere."""
+"""Two-layer nets in any input dimension (theory: "Two-layer nets on hyperplane arrangements", "Certificates"): the
+arrangement group lasso, its pruning and certificate, pattern generation, sampling scope, and certificates for nets
+trained elsewhere."""
 
 import numpy as np
 import pytest
@@ -47,7 +48,7 @@ def test_one_dimensional_penalized_bias_uses_the_arrangement():
 @pytest.mark.parametrize("activation", ["relu", "leaky", "abs"])
 def test_dual_oracle_against_random_units(activation):
     """No random unit beats the NNLS oracle, and local search from the best random units comes close (this also
-    checks the leaky-ReLU program, marked derived in SPEC 4.1)."""
+    checks the leaky-ReLU program, derived in theory: "Two-layer nets on hyperplane arrangements")."""
     X, y = data(10, 2, seed=2)
     t = cvxnn.train(X, y, cvxnn.TwoLayer(activation), beta=0.05)
     lam = t.result.dual
@@ -209,7 +210,8 @@ def test_many_start_training_never_beats_the_certified_optimum():
     with torch.no_grad():
         final = objectives().numpy()
     assert final.min() >= bound - 1e-12
-    assert final.min() <= t.result.convex_objective * (1 + 5e-3)  # SPEC 4.6: training rarely gets closer
+    # training rarely gets closer (theory: "Pattern and column generation")
+    assert final.min() <= t.result.convex_objective * (1 + 5e-3)
 
 
 def test_gated_relu_is_a_different_model_below_the_relu_optimum():

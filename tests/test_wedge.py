@@ -1,6 +1,7 @@
-"""The exact dictionary of l1-normalised two-layer abs nets in d dimensions (SPEC 5.1): size, deduplication,
-reconstruction, certified solves, and an independent check of the dual sup (random directions on the l1 sphere,
-its vertices and edges, exact LPs over arrangement cells, Nelder-Mead refinement) that uses no dictionary code."""
+"""The exact dictionary of l1-normalised two-layer abs nets in d dimensions (theory: "Wedges: l1-normalised
+absolute-value nets"): size, deduplication, reconstruction, certified solves, and an independent check of the dual sup
+(random directions on the l1 sphere, its vertices and edges, exact LPs over arrangement cells, Nelder-Mead refinement)
+that uses no dictionary code."""
 
 import itertools
 import math
@@ -10,9 +11,9 @@ import pytest
 from scipy.optimize import linprog, minimize
 
 import cvxnn
-from cvxnn.dictionaries import two_layer_1d
+from cvxnn.models.two_layer_1d import two_layer_1d
 from cvxnn.program import LassoProgram
-from cvxnn.wedge import WedgeDictionary, wedge_dictionary, wedge_size
+from cvxnn.models.wedge import WedgeDictionary, wedge_dictionary, wedge_size
 
 
 def _data(n, d, seed):
@@ -104,7 +105,7 @@ def test_dedupe_removes_only_true_duplicates():
 
 
 def test_budget_error_before_building(monkeypatch):
-    import cvxnn.wedge as wedge
+    import cvxnn.models.wedge as wedge
 
     def boom(*args, **kwargs):
         raise AssertionError("the dictionary was built before the budget check")

@@ -123,3 +123,7 @@ class SolverAdapter(abc.ABC):
 
 def _num(v):
     return None if v is None else float(v)
+
+
+#: the registry, name -> adapter class, filled by :func:`cvxnn.solvers.registry.register`
+ADAPTERS: dict[str, type[SolverAdapter]] = {}

@@ -35,8 +35,7 @@ import warnings
 import numpy as np
 
 from ..errors import InvalidParameterError, UnsupportedCombinationError
-from .base import ACCURACIES, SolverAdapter, SolverRun, check_accuracy
-
+from .base import ACCURACIES, ADAPTERS, SolverAdapter, SolverRun, check_accuracy
 
 
 def lasso_quality(Ac: np.ndarray, yc: np.ndarray, z: np.ndarray, beta: float) -> dict:
@@ -60,8 +59,6 @@ def lasso_quality(Ac: np.ndarray, yc: np.ndarray, z: np.ndarray, beta: float) ->
 
 def takers(problem_class: str) -> list[str]:
     """Installed (CVXPY-based) solvers whose problem classes include ``problem_class``."""
-    from .registry import ADAPTERS
-
     return [name for name, a in ADAPTERS.items()
             if not a.native_lasso and problem_class in a.problem_classes and a.is_installed()]
 

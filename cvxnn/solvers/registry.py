@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from ..errors import SolverNotInstalledError, UnknownSolverError
 from ..validation import closest
-from .base import SolverAdapter
+from .base import ADAPTERS, SolverAdapter
 from .celer_lasso import CelerAdapter
 from .clarabel import ClarabelAdapter
 from .ecos import ECOSAdapter
@@ -15,8 +15,6 @@ from .piqp import PIQPAdapter
 from .scs import SCSAdapter
 from .skglm_lasso import SkglmAdapter
 from .sklearn_lasso import SklearnLassoAdapter
-
-ADAPTERS: dict[str, type[SolverAdapter]] = {}
 
 
 def register(adapter: type[SolverAdapter]) -> type[SolverAdapter]:

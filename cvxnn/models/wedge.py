@@ -1,4 +1,5 @@
-"""The exact finite dictionary of l1-normalised two-layer absolute-value nets in d dimensions (SPEC 5.1).
+"""The exact finite dictionary of l1-normalised two-layer absolute-value nets in d dimensions (theory: "Wedges:
+l1-normalised absolute-value nets").
 
 Net ``f(x) = sum_i alpha_i |w_i^T x + b_i| + xi`` with penalty ``(beta/2) sum_i (||w_i||_1^2 + alpha_i^2)``, inner
 biases b and output bias xi free. |.| is positively homogeneous, so AM-GM turns training into the Lasso
@@ -31,14 +32,16 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .activations import Activation
-from .errors import InvalidDataError, ProblemTooLargeError, UnsupportedCombinationError
-from .network import Layer, Network, Penalty, PenaltyTerm
-from .reconstruct import active_set
-from .validation import feature_inputs
+from ..activations import Activation
+from ..colgen import dictionary_program
+from ..errors import InvalidDataError, ProblemTooLargeError, UnsupportedCombinationError
+from ..network import Layer, Network, Penalty, PenaltyTerm
+from ..prune import active_set
+from ..validation import feature_inputs
+from .base import Model, check_two_layer, dictionary_inputs
 
 ORACLE = ("wedge vertices of the l1 ball: all units |u.(x - x_p)|, u the l1-normalised generalised cross product of "
-          "up to d - 1 data differences on a coordinate support (exact for every d, SPEC 5.1)")
+          "up to d - 1 data differences on a coordinate support (exact for every d)")
 DEDUPE_DECIMALS = 9  # columns are equal when they agree after rounding at 1e-9 * scale
 
 
@@ -159,7 +162,7 @@ class WedgeDictionary:
 
     def dual_sup(self, lam, X, bias):
         """Exact sup over ALL units (||w||_1 = 1, any b) of |lam^T |X w + b|| for centred lam: the max over the
-        columns (SPEC 5.1). Only the free-bias convention is exact."""
+        columns (theory: "Wedges: l1-normalised absolute-value nets"). Only the free-bias convention is exact."""
         if bias != "free":
             raise UnsupportedCombinationError(
                 f"the wedge dictionary is exact for bias='free' only (free inner biases and output bias); received "
@@ -205,7 +208,8 @@ def _dedupe(A: np.ndarray, scale: float) -> np.ndarray:
 
 
 def wedge_dictionary(X, max_columns: int = 200_000, *, dedupe: bool = True) -> WedgeDictionary:
-    """The exact dictionary of l1-normalised two-layer abs nets with free biases on X (n, d) (SPEC 5.1).
+    """The exact dictionary of l1-normalised two-layer abs nets with free biases on X (n, d) (theory: "Wedges:
+    l1-normalised absolute-value nets").
 
     The candidate count C(n + d, d) - 1 is checked against ``max_columns`` before anything is built. With
     ``dedupe=False`` only degenerate candidates (zero cross product) are removed; otherwise zero columns and
@@ -224,7 +228,8 @@ def wedge_dictionary(X, max_columns: int = 200_000, *, dedupe: bool = True) -> W
         raise ProblemTooLargeError(
             f"the l1 absolute-value (wedge) dictionary on n = {n} points in d = {d} dimensions has "
             f"C(n + d, d) - 1 = {count:,} candidate columns, above the budget max_columns = {max_columns:,}. Use "
-            "fewer points or fewer input dimensions, or raise max_columns (memory grows like n * columns)."
+            "fewer points or fewer input dimensions (memory grows like n * columns); in Python, "
+            "cvxnn.models.wedge.wedge_dictionary(X, max_columns=...) builds a larger dictionary."
         )
     U, piv, point_sets, supports = _candidates(X)
     keep = np.flatnonzero(np.any(U != 0, axis=1))
@@ -232,3 +237,28 @@ def wedge_dictionary(X, max_columns: int = 200_000, *, dedupe: bool = True) -> W
     if not dedupe:
         return full
     return full.subset(_dedupe(full.matrix, _scale(X)))
+
+
+# ------------------------------------------------------------------------------------------------ the model
+class WedgeModel(Model):
+    """Two-layer absolute-value nets with l1-normalised inner weights and free biases, in any d."""
+
+    name = "wedge"
+    modes = ("training", "interpolation")
+
+    def size_estimate(self, X, architecture) -> dict:
+        return {"kind": "wedge columns", "count": wedge_size(*X.shape)}
+
+    def build(self, X, y, architecture, beta, *, bias, mode, duplicates, progress):
+        dictionary_inputs(X, y, bias, mode, duplicates)
+        return dictionary_program(X, y, architecture, beta, wedge_dictionary(X), bias, mode, duplicates,
+                                  column_generation=architecture.column_generation)
+
+    def penalty(self, architecture, bias, beta):
+        return l1_weight_decay_penalty(beta)
+
+    def check_network(self, net, architecture) -> None:
+        check_two_layer(net)
+
+
+MODEL = WedgeModel()

@@ -1,5 +1,6 @@
 """Two-layer nets in any input dimension: the cone-constrained group Lasso over the hyperplane arrangement of the
-data (Pilanci & Ergen; SPEC 4 and 5.0).
+data (Pilanci & Ergen), its exact NNLS oracle, pattern generation, the reconstruction, and gated ReLU nets
+(theory: "Two-layer nets on hyperplane arrangements", "Gated ReLU nets").
 
 Net ``f(X) = sum_j alpha_j sigma(Xb u_j)`` with ``Xb = [X, 1]`` (bias convention 'penalized': the bias is the last
 entry of u and is penalised) or ``Xb = X`` ('none'), objective ``(1/2)||f - y||^2 + (beta/2) sum_j (||u_j||^2 +
@@ -8,10 +9,10 @@ alpha_j^2)``. With patterns D_i of the arrangement, cones K_i = {u : (2D_i - I) 
 
     min (1/2)|| sum_i M_i Xb (v_i - w_i) - y ||^2 + beta sum_i (||v_i|| + ||w_i||)   s.t.  v_i, w_i in K_i.
 
-Dual oracle (SPEC 6.3): the sup over ALL units of |lambda^T sigma(Xb u)|, ||u|| <= 1, is the max over patterns and
-both signs of max_{u in K_i, ||u|| <= 1} +-c_i^T u = min_{mu >= 0} ||+-c_i + A_i^T mu||, c_i = Xb^T M_i lambda,
-A_i = (2D_i - I) Xb: one non-negative least squares per pattern and sign, no conic solver. Exact when the patterns
-are the whole arrangement (scope 'global'), otherwise only over the sampled patterns (scope 'sampled').
+Dual oracle (theory: "Certificates"): the sup over ALL units of |lambda^T sigma(Xb u)|, ||u|| <= 1, is the max over
+patterns and both signs of max_{u in K_i, ||u|| <= 1} +-c_i^T u = min_{mu >= 0} ||+-c_i + A_i^T mu||, c_i = Xb^T M_i
+lambda, A_i = (2D_i - I) Xb: one non-negative least squares per pattern and sign, no conic solver. Exact when the
+patterns are the whole arrangement (scope 'global'), otherwise only over the sampled patterns (scope 'sampled').
 """
 
 from __future__ import annotations
@@ -20,12 +21,18 @@ import cvxpy as cp
 import numpy as np
 from scipy.optimize import nnls
 
-from .activations import Activation
-from .errors import SolverFailedError
-from .network import Layer, Network, Penalty, PenaltyTerm
-from .program import SolveResult, resolve_solver
-from .reconstruct import active_set, caratheodory_prune
-from .solvers import get_solver
+from ..activations import Activation
+from ..arrangements import Arrangement, enumerate_patterns, interior_point, pattern_count, sample_patterns
+from ..certify import certify
+from ..colgen import _BetaValue, generate_columns
+from ..errors import SolverFailedError, UnsupportedCombinationError
+from ..explain import MAX_ROWS, verdict
+from ..network import Layer, Network, Penalty, PenaltyTerm
+from ..program import SolveResult, resolve_solver
+from ..prune import active_set, caratheodory_prune
+from ..solvers import get_solver
+from ..validation import check_beta, check_duplicates
+from .base import Model, check_two_layer
 
 BLOCK_RTOL = 1e-9  # blocks with norm <= BLOCK_RTOL * max norm are zero
 MERGE_COS = 1 - 1e-10  # units whose directions have cosine above this (same sign) are merged
@@ -86,7 +93,7 @@ class ArrangementProgram:
         self.arrangement = arrangement
         self.oracle_arrangement = oracle_arrangement or arrangement
         self.scope = "global" if self.oracle_arrangement.exact else "sampled"
-        self.oracle = ("NNLS over every pattern of the exact arrangement, both signs (SPEC 6.3)"
+        self.oracle = ("NNLS over every pattern of the exact arrangement, both signs"
                        if self.oracle_arrangement.exact else
                        f"NNLS over {len(self.oracle_arrangement)} SAMPLED patterns only (not a global certificate)")
         self.beta = cp.Parameter(nonneg=True, value=float(beta), name="beta")
@@ -128,8 +135,6 @@ class ArrangementProgram:
         return float(self.beta.value)
 
     def set_beta(self, beta) -> None:
-        from .validation import check_beta
-
         self.beta.value = check_beta(beta)
 
     def summary(self) -> dict:
@@ -179,7 +184,8 @@ class ArrangementProgram:
 
     def reconstruct(self, V, W, xi: float = 0.0, prune: bool = True) -> Network:
         """Nonzero v_i -> unit u = v_i / sqrt||v_i||, alpha = +sqrt||v_i|| (w_i: alpha = -sqrt||w_i||); then merge
-        units of the same direction and sign, then Caratheodory pruning to at most n + 1 units (SPEC 4.4)."""
+        units of the same direction and sign, then Caratheodory pruning to at most n + 1 units (theory: "Merging and
+        pruning")."""
         blocks = np.vstack([V, W])
         signs = np.concatenate([np.ones(len(V)), -np.ones(len(W))])
         norms = np.linalg.norm(blocks, axis=1)
@@ -201,10 +207,7 @@ class ArrangementProgram:
         d = self.X.shape[1]
         hidden = Layer(U[:, :d], U[:, d] if self.bias == "penalized" else np.zeros(len(c)), self.act)
         out = Layer(alpha.reshape(1, -1), [xi], Activation("identity"))
-        penalty = Penalty(self.penalty_beta, [PenaltyTerm(0, 0.5, 2.0, "entry", self.bias == "penalized"),
-                                              PenaltyTerm(1, 0.5, 2.0)],
-                          "(beta/2) * (sum of squared inner weights" + (" and biases" if self.bias == "penalized"
-                                                                        else "") + " + sum of squared outer weights)")
+        penalty = arrangement_penalty(self.penalty_beta, self.bias)
         meta = {"model": "two-layer", "activation": self.act.to_dict(), "bias_convention": self.bias,
                 "output_bias": self.output_bias, "widths": {"raw": raw, "merged": merged, "pruned": int(c.size)}}
         return Network([hidden, out], penalty, meta)
@@ -248,8 +251,6 @@ def unit_patterns(U: np.ndarray, Xb: np.ndarray) -> np.ndarray:
 
 
 def subset_arrangement(full, idx):
-    from .arrangements import Arrangement
-
     P = full.patterns[np.asarray(idx, dtype=int)]
     return Arrangement(P, "subset", False, bool((~P).all(axis=1).any()), full.count_formula, 0.0)
 
@@ -257,12 +258,10 @@ def subset_arrangement(full, idx):
 def pattern_generation(X, y, architecture, beta, bias, full, *, initial=None, output_bias=False, solver="auto",
                        accuracy="high", time_limit=None, max_rounds=50, add_per_round=None, progress=False,
                        duplicates="error"):
-    """Column generation over patterns (SPEC 4.6, 6.4): solve the program on a working set of patterns, price ALL
-    patterns with the exact oracle at the solver's dual, add the most violated (score > beta), repeat until none is
-    violated. Restricted solutions are feasible for the full program and the final certificate prices every
-    pattern of ``full``, so the scope is that of ``full``. Returns (program, result, log)."""
-    from .colgen import generate_columns
-
+    """Column generation over patterns (theory: "Pattern and column generation", "Certificates"): solve the program on a
+    working set of patterns, price ALL patterns with the exact oracle at the solver's dual, add the most violated (score
+    > beta), repeat until none is violated. Restricted solutions are feasible for the full program and the final
+    certificate prices every pattern of ``full``, so the scope is that of ``full``. Returns (program, result, log)."""
     Xb = with_bias_column(X, bias)
     act = architecture.act
     n = X.shape[0]
@@ -273,8 +272,6 @@ def pattern_generation(X, y, architecture, beta, bias, full, *, initial=None, ou
         initial = np.argsort(-scores)[: 3 * n]
         # plus a spread of regions from sampled gates (biased through the data when there is a bias column):
         # the oracle scores at lambda = y alone pick near-duplicate patterns
-        from .arrangements import sample_patterns
-
         sampled = sample_patterns(Xb, 4 * n, seed=0, bias_column=bias == "penalized").patterns
         initial = np.concatenate([initial, _locate(full.patterns, sampled)])
 
@@ -316,8 +313,6 @@ class PatternGenerationProgram:
     program_kind = "cone-constrained group lasso by pattern generation"
 
     def __init__(self, X, y, architecture, beta, full, bias, duplicates="error", output_bias=False):
-        from .colgen import _BetaValue
-
         self.X, self.y, self.architecture, self.bias, self.duplicates = X, y, architecture, bias, duplicates
         self.full = full
         self.output_bias = bool(output_bias)
@@ -325,7 +320,7 @@ class PatternGenerationProgram:
         self.Xb = with_bias_column(X, bias)
         self.beta = _BetaValue(float(beta))
         self.scope = "global" if full.exact else "sampled"
-        self.oracle = ("NNLS over every pattern of the exact arrangement, both signs (SPEC 6.3)" if full.exact else
+        self.oracle = ("NNLS over every pattern of the exact arrangement, both signs" if full.exact else
                        f"NNLS over {len(full)} SAMPLED patterns only (not a global certificate)")
         self.final = None
         self.log = []
@@ -336,8 +331,6 @@ class PatternGenerationProgram:
     penalty_beta = property(lambda self: self.beta.value)
 
     def set_beta(self, beta) -> None:
-        from .validation import check_beta
-
         self.beta.value = check_beta(beta)
 
     def summary(self) -> dict:
@@ -400,7 +393,7 @@ class GatedNetwork:
 
 class GatedProgram:
     """``min (1/2)||sum_i D_i Xb u_i - y||^2 + beta sum_i ||u_i||`` over the patterns' fixed gates: an
-    unconstrained group lasso (SPEC 4.3). Its optimum is <= the ReLU optimum on the same patterns."""
+    unconstrained group lasso (theory: "Gated ReLU nets"). Its optimum is <= the ReLU optimum on the same patterns."""
 
     mode = "training"
     program_kind = "gated-relu group lasso"
@@ -452,8 +445,6 @@ class GatedProgram:
         norms = np.linalg.norm(U, axis=1)
         convex = 0.5 * float(res_vec @ res_vec) + self.penalty_beta * float(norms.sum())
         keep = norms > BLOCK_RTOL * max(float(norms.max()), 1e-300)
-        from .arrangements import interior_point
-
         gates = np.array([interior_point(self.Xb, self.arrangement.patterns[i]) for i in np.flatnonzero(keep)])
         scale = np.sqrt(norms[keep])
         net = GatedNetwork(gates.reshape(-1, self.Xb.shape[1]), U[keep] / scale[:, None], scale, self.bias,
@@ -461,3 +452,159 @@ class GatedProgram:
                                                "widths": {"raw": int(keep.sum())}})
         dual = np.asarray(self.data_constraint.dual_value, dtype=np.float64).reshape(-1).copy()
         return SolveResult(run, np.array([]), 0.0, dual, convex, float(norms.sum()), net, self.penalty_beta)
+
+
+def arrangement_penalty(beta: float, bias: str) -> Penalty:
+    """(beta/2) (sum of squared inner weights [and biases, for 'penalized'] + sum of squared outer weights)."""
+    return Penalty(float(beta), [PenaltyTerm(0, 0.5, 2.0, "entry", bias == "penalized"), PenaltyTerm(1, 0.5, 2.0)],
+                   "(beta/2) * (sum of squared inner weights" + (" and biases" if bias == "penalized" else "")
+                   + " + sum of squared outer weights)")
+
+
+# ------------------------------------------------------------------------------------------------ the lesson
+def arrangement_lesson(trained) -> str:
+    """The lesson for the arrangement program (two-layer nets in d dimensions)."""
+    prog, res, cert = trained.program, trained.result, trained.certificate
+    s = prog.summary()
+    act = s["activation"]
+    beta = float(prog.beta.value)
+    lam = res.dual
+    net = res.network
+    Xb = prog.Xb
+    if not hasattr(net, "layers"):  # gated ReLU: fixed gates, unconstrained blocks
+        return "\n".join([
+            f"Duality lesson: gated ReLU net (fixed gates, a different model from the ReLU net) on n = {s['n']} "
+            f"points in d = {s['d']} dimensions, beta = {beta:g}.", "",
+            f"1. Convex program: min (1/2)||sum_i D_i X u_i - y||^2 + beta sum_i ||u_i|| over {s['n_patterns']} gates.",
+            f"   Primal value P = {res.convex_objective:.10g}.",
+            "2. Dual: max lambda^T y - (1/2)||lambda||^2  s.t.  ||X^T D_i lambda|| <= beta for every gate i.",
+            f"   Largest ||X^T D_i lambda|| / beta = {cert.dual_violation:.10f}; dual value D = "
+            f"{cert.dual_objective:.10g}; certified gap {cert.certified_gap:.2e}.",
+            f"3. Rebuilt: one gated unit per nonzero block u_i ({net.width} units), gate = an interior point of the "
+            "pattern's region, u = u_i / sqrt||u_i||, alpha = sqrt||u_i||.",
+            f"4. Verdict: {verdict(cert)}"])
+    U = np.hstack([net.layers[0].weight, net.layers[0].bias[:, None]]) if prog.bias == "penalized" else \
+        net.layers[0].weight
+    alpha = net.layers[1].weight[0]
+    out = [f"Duality lesson: two-layer {act} net on n = {s['n']} points in d = {s['d']} dimensions, beta = {beta:g}, "
+           f"bias convention {prog.bias!r}.", ""]
+    add = out.append
+    add("1. Training: minimise (1/2)||f(X) - y||^2 + (beta/2) sum_j (||u_j||^2 + alpha_j^2),")
+    add(f"   f(x) = sum_j alpha_j {act}(u_j^T x" + (" + b_j)" if prog.bias == "penalized" else ")")
+        + (" (the bias b_j is part of u_j and penalised)." if prog.bias == "penalized" else "."))
+    add(f"2. Convex program: a group lasso over the {s['n_patterns']} activation patterns D_i of the data's hyperplane")
+    add("   arrangement, one block v_i (and w_i for negative outer weights) per pattern, each in its cone")
+    add(f"   K_i = {{u : (2D_i - I) X u >= 0}}. Primal value P = {res.convex_objective:.10g}.")
+    add("3. Dual: max lambda^T y - (1/2)||lambda||^2  s.t.  |lambda^T sigma(X u)| <= beta for every unit ||u|| = 1.")
+    add("   Per pattern the constraint is max_{u in K_i, ||u|| <= 1} c_i^T u = min_{mu >= 0} ||c_i + A_i^T mu||,")
+    add("   c_i = X^T D_i lambda, A_i = (2D_i - I) X: one non-negative least squares per pattern and sign.")
+    add(f"   Largest constraint value / beta = {cert.dual_violation:.10f} (oracle: {cert.oracle}).")
+    add(f"   Dual value D = {cert.dual_objective:.10g}; the network's objective {cert.objective:.10g}; "
+        f"certified gap {cert.certified_gap:.2e}.")
+    add("4. Active units (complementary slackness: each sits where lambda^T sigma(X u) = +-beta, with the sign of")
+    add("   its outer weight):")
+    for j in range(min(len(alpha), MAX_ROWS)):
+        u = U[j] / np.linalg.norm(U[j])
+        score = float(lam @ trained.program.act(Xb @ u)) / beta
+        add(f"     unit {j}: direction {np.array2string(u, precision=4)}, alpha = {alpha[j]:+.6g}, "
+            f"lambda^T sigma(Xu)/beta = {score:+.8f}")
+    if len(alpha) > MAX_ROWS:
+        add(f"     ... and {len(alpha) - MAX_ROWS} more")
+    w = net.meta.get("widths", {})
+    add(f"5. Rebuilt: u = v_i / sqrt||v_i||, alpha = +-sqrt||v_i||; widths raw {w.get('raw')}, merged (same direction")
+    add(f"   and sign) {w.get('merged')}, after Caratheodory pruning {w.get('pruned')} (at most n + 1, same objective).")
+    add(f"6. Verdict: {verdict(cert)}")
+    return "\n".join(out)
+
+
+# ------------------------------------------------------------------------------------------------ the model
+def arrangement_program(X, y, architecture, beta, bias, duplicates, progress=False):
+    """Enumerate (or sample) the activation patterns, then the cone-constrained group Lasso (by pattern generation
+    above :data:`PATTERN_GENERATION_THRESHOLD`), or the gated ReLU group Lasso."""
+    Xb = with_bias_column(X, bias)
+    if architecture.patterns == "sample":
+        arr = sample_patterns(Xb, architecture.n_samples, seed=architecture.seed, bias_column=bias == "penalized")
+    else:
+        arr = enumerate_patterns(Xb, max_patterns=architecture.max_patterns, progress=progress)
+    if architecture.model == "gated-relu":
+        return GatedProgram(X, y, architecture, beta, arr, bias, duplicates)
+    use = architecture.column_generation
+    if use or (use is None and X.shape[0] * len(arr) > PATTERN_GENERATION_THRESHOLD):
+        return PatternGenerationProgram(X, y, architecture, beta, arr, bias, duplicates)
+    return ArrangementProgram(X, y, architecture, beta, arr, bias, duplicates=duplicates)
+
+
+def own_patterns(net, Xb: np.ndarray, bias: str, activation: str) -> np.ndarray:
+    """The activation patterns of a net's own hidden units (abs: both signs), as (m, n) bool."""
+    hidden = net.layers[0]
+    U = np.hstack([hidden.weight, hidden.bias[:, None]]) if bias == "penalized" else hidden.weight
+    own = unit_patterns(U, Xb) if U.shape[0] else np.zeros((0, Xb.shape[0]), bool)
+    return np.vstack([own, ~own]) if activation == "abs" else own
+
+
+class ArrangementModel(Model):
+    """Two-layer relu / leaky / abs nets in any d (bias 'penalized' or 'none'), and gated ReLU nets."""
+
+    name = "arrangement"
+
+    def size_estimate(self, X, architecture) -> dict:
+        return {"kind": "activation patterns (upper bound)",
+                "count": pattern_count(with_bias_column(X, architecture.resolve_bias(X.shape[1])))}
+
+    def refuse_mode(self, architecture, d, mode):
+        if architecture.model == "gated-relu":
+            return UnsupportedCombinationError("gated-relu nets are trained with beta > 0 (mode='training').")
+        return UnsupportedCombinationError(
+            "interpolation mode is available for 1-D dictionary models; received a two-layer net on "
+            f"{d}-dimensional data (or with a penalised bias). Use mode='training' with beta > 0."
+        )
+
+    def build(self, X, y, architecture, beta, *, bias, mode, duplicates, progress):
+        if architecture.model != "gated-relu":
+            check_duplicates(X, duplicates)
+        if mode not in self.modes:
+            raise self.refuse_mode(architecture, X.shape[1], mode)
+        return arrangement_program(X, y, architecture, beta, bias, duplicates, progress)
+
+    def penalty(self, architecture, bias, beta):
+        return arrangement_penalty(beta, bias)
+
+    def check_network(self, net, architecture) -> None:
+        check_two_layer(net)
+
+    def certification_program(self, X, y, architecture, beta, bias, net, output_bias, *, patterns="exact",
+                              n_samples=2000, max_patterns=100_000):
+        """Pattern generation over every pattern of the exact arrangement (or the sampled ones), plus the net's own
+        patterns: valid units, so adding them never overstates the oracle, and the net is a feasible point."""
+        Xb = with_bias_column(X, bias)
+        if patterns == "sample":
+            full = sample_patterns(Xb, n_samples, bias_column=bias == "penalized")
+        else:
+            full = enumerate_patterns(Xb, max_patterns=max_patterns)
+        own = own_patterns(net, Xb, bias, architecture.activation)
+        known = {full.patterns[i].tobytes() for i in _locate(full.patterns, own)}
+        missing = np.array([row for row in own if row.tobytes() not in known], dtype=bool).reshape(-1, X.shape[0])
+        if missing.size:
+            missing = np.unique(missing, axis=0)
+            full = Arrangement(np.vstack([full.patterns, missing]), full.method, full.exact,
+                               bool(full.includes_zero or (~missing).all(axis=1).any()), full.count_formula,
+                               full.seconds)
+        return PatternGenerationProgram(X, y, architecture, beta, full, bias, output_bias=output_bias)
+
+    def to_global(self, program) -> str:
+        if program.scope == "global":
+            return ""
+        return (f"enumerate the exact arrangement: patterns='exact' (CLI: --patterns exact); it has at most "
+                f"{pattern_count(program.Xb):,} patterns (the budget is max_patterns / --max-patterns)")
+
+    def polish(self, program, net, solver, accuracy):
+        """Pattern generation started from the net's own patterns."""
+        initial = _locate(program.full.patterns, own_patterns(net, program.Xb, program.bias, program.act.name))
+        res = program.solve(solver, accuracy, initial=initial if initial.size else None)
+        return res.network, certify(program.final, res)
+
+    def explain(self, trained) -> str:
+        return arrangement_lesson(trained)
+
+
+MODEL = ArrangementModel()

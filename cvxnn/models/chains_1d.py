@@ -1,20 +1,21 @@
-"""Deep narrow chains on 1-D data (SPEC 3): their Lasso dictionaries, exact dual oracles and reconstruction.
+"""Deep narrow chains on 1-D data (theory: "Deep ReLU chains on 1-D data"): their Lasso dictionaries, exact dual oracles
+and reconstruction.
 
 A deep 1-D model is a sum of parallel scalar chains ``f(x) = sum_i alpha_i h_i(x) + xi``, each h_i built by
 ``h <- sigma(w_l h + b_l)`` from h = x, with penalty ``(beta/L) sum_i (|alpha_i|^L + sum_l |w_{l,i}|^L)`` and free
 biases. AM-GM makes the cost of a unit beta |alpha prod w|, so training is a Lasso over the unit-scale chains.
 
-- ReLU, L >= 3 (SPEC 3.1): every scalar ReLU chain is a ramp ``s clip(x - a, 0, h)`` up to a constant, so the
-  n(n-1)/2 ramps ``clip(x - x_a, 0, x_b - x_a)``, a < b, are a complete dictionary for every L >= 3: depth beyond 3
-  adds nothing for this architecture. With F(c) = lambda^T (x - c)_+ (piecewise linear in c, kinks at the data), a
-  ramp scores F(a) - F(b), so the exact dual sup is max F - min F over the data points.
-- Absolute value (SPEC 3.2, 3.3): a unit is ``z g_a(x)``, ``g_a(x) = | ... || x - a1 | - a2 | ... - a_{L-1} |`` with
-  a_l >= 0 for l >= 2. For fixed data each g_a(x_i) is linear in a on the cells of the arrangement of the planes
-  ``a1 + e2 a2 + ... + e_k a_k = x_i`` (e in {+1,-1}, k = 1..L-1) and ``a_l = 0`` (l >= 2); cells are pointed and
-  along their recession directions g changes by constants only, which the free output bias absorbs. So the sup of
-  |lambda^T g_a| over all a is attained at a vertex: the vertices are the dictionary, and scanning them is an exact
-  oracle. At L = 3 the vertices are the reflection features ||x - x_j| - |x_k - x_j|| and the midpoint features
-  ||x - c| - r||, c = (x_k + x_l)/2, r = (x_l - x_k)/2.
+- ReLU, L >= 3 (theory: "Deep ReLU chains on 1-D data"): every scalar ReLU chain is a ramp ``s clip(x - a, 0, h)`` up to
+  a constant, so the n(n-1)/2 ramps ``clip(x - x_a, 0, x_b - x_a)``, a < b, are a complete dictionary for every L >= 3:
+  depth beyond 3 adds nothing for this architecture. With F(c) = lambda^T (x - c)_+ (piecewise linear in c, kinks at the
+  data), a ramp scores F(a) - F(b), so the exact dual sup is max F - min F over the data points.
+- Absolute value (theory: "Deep absolute-value chains on 1-D data"): a unit is ``z g_a(x)``, ``g_a(x) = | ... || x - a1
+  | - a2 | ... - a_{L-1} |`` with a_l >= 0 for l >= 2. For fixed data each g_a(x_i) is linear in a on the cells of the
+  arrangement of the planes ``a1 + e2 a2 + ... + e_k a_k = x_i`` (e in {+1,-1}, k = 1..L-1) and ``a_l = 0`` (l >= 2);
+  cells are pointed and along their recession directions g changes by constants only, which the free output bias
+  absorbs. So the sup of |lambda^T g_a| over all a is attained at a vertex: the vertices are the dictionary, and
+  scanning them is an exact oracle. At L = 3 the vertices are the reflection features ||x - x_j| - |x_k - x_j|| and the
+  midpoint features ||x - c| - r||, c = (x_k + x_l)/2, r = (x_l - x_k)/2.
 """
 
 from __future__ import annotations
@@ -24,10 +25,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .activations import Activation
-from .errors import ProblemTooLargeError
-from .network import Layer, Network, Penalty, PenaltyTerm
-from .reconstruct import active_set
+from ..activations import Activation
+from ..colgen import dictionary_program
+from ..errors import ProblemTooLargeError
+from ..network import Layer, Network, Penalty, PenaltyTerm
+from ..prune import active_set
+from .base import Model, check_parallel_chains, dictionary_inputs
+from .symmetry_1d import chain_centres, kinks, symmetries
 
 CHUNK = 20_000  # columns evaluated at once by the chunked oracles
 
@@ -90,7 +94,11 @@ class RampDictionary1D:
     def unit(self, j: int) -> dict:
         return {"ramp": [float(self.starts[j]), float(self.ends[j])]}
 
-    oracle = "ramp oracle max F - min F at data breakpoints (every ReLU chain of depth >= 3 is a ramp; exact, SPEC 3.1)"
+    def feature_breakpoints(self, j: int) -> tuple[list[float], list[tuple[float, int]]]:
+        """(breakpoints, mirror centres): a ramp has its two ends and no mirror centre."""
+        return [float(self.starts[j]), float(self.ends[j])], []
+
+    oracle = "ramp oracle max F - min F at data breakpoints (every ReLU chain of depth >= 3 is a ramp; exact)"
 
     def dual_sup(self, lam, X, bias):
         """Exact sup over ALL ReLU chains of depth >= 3: max_{a<b} |F(a) - F(b)| with F(c) = lam^T (x - c)_+."""
@@ -104,7 +112,7 @@ class RampDictionary1D:
 
     def to_network(self, z, xi, y, beta, bias, architecture) -> Network:
         """Ramp(a, b) as a chain: s = (-1, -1, +1, ...), a1 = b, a2 = b - a, a_l = 0 after; gamma = |z|^(1/L):
-        w_l = s_l gamma, b_l = -s_l a_l gamma^l, alpha = sign(z) gamma (SPEC 3.1)."""
+        w_l = s_l gamma, b_l = -s_l a_l gamma^l, alpha = sign(z) gamma (theory: "Deep ReLU chains on 1-D data")."""
         L = self.depth
         idx = active_set(z, xi, self.matrix, y, beta)
         g = np.abs(z[idx]) ** (1.0 / L)
@@ -175,7 +183,8 @@ def abs_chain_work(n: int, depth: int) -> int:
 
 
 def abs_chain_vertices(x, depth: int, max_work: int = 50_000_000) -> np.ndarray:
-    """Vertices (rows a = (a1, ..., a_{L-1}), a_l >= 0 for l >= 2) of the parameter arrangement of SPEC 3.3."""
+    """Vertices (rows a = (a1, ..., a_{L-1}), a_l >= 0 for l >= 2) of the parameter arrangement (theory: "Deep
+    absolute-value chains on 1-D data")."""
     u = np.unique(np.asarray(x, dtype=np.float64))
     n, k = u.size, depth - 1
     work = abs_chain_work(n, depth)
@@ -224,7 +233,7 @@ class AbsChainDictionary1D:
     activation = Activation("abs")
     rebuild_formula = ("t = |z_j|^(1/L): w_l = t, b_1 = -a_1 t, b_l = -a_l t^l, alpha = sign(z_j) t, so the chain",
                        "computes z_j g_a(x) and costs (beta/L) * (L t^L) = beta |z_j|.")
-    oracle_name = "vertices of the chain-parameter arrangement (exact vertex oracle, SPEC 3.3)"
+    oracle_name = "vertices of the chain-parameter arrangement (exact vertex oracle)"
 
     def __post_init__(self):
         self.matrix = abs_chain_features(self.x, self.params) if self.materialize else None
@@ -252,6 +261,14 @@ class AbsChainDictionary1D:
     def unit(self, j: int) -> dict:
         return {"a": [float(v) for v in self.params[j]]}
 
+    def feature_breakpoints(self, j: int) -> tuple[list[float], list[tuple[float, int]]]:
+        """(breakpoints, mirror centres with their level) of g_a: the centres solved level by level, and those
+        centres where g_a actually has a kink."""
+        centres = chain_centres(self.params[j])
+        scale = float(np.ptp(self.x)) or 1.0
+        column = lambda t: abs_chain_features(t, self.params[j:j + 1])[:, 0]  # noqa: E731
+        return kinks(column, [c for c, _ in centres], scale), centres
+
     def scores(self, lam) -> np.ndarray:
         """lam^T g_a for every vertex, in chunks (no full matrix needed)."""
         if self.matrix is not None:
@@ -269,7 +286,8 @@ class AbsChainDictionary1D:
         return AbsChainDictionary1D(self.x, self.params[np.asarray(idx, dtype=int)], self.depth)
 
     def to_network(self, z, xi, y, beta, bias, architecture) -> Network:
-        """t = |z|^(1/L): w_l = t, b_1 = -a1 t, b_l = -a_l t^l, alpha = sign(z) t (SPEC 3.3), so the chain computes
+        """t = |z|^(1/L): w_l = t, b_1 = -a1 t, b_l = -a_l t^l, alpha = sign(z) t (theory: "Deep absolute-value chains
+        on 1-D data"), so the chain computes
         t^L g_a(x) and costs (beta/L) * L * t^L = beta |z|."""
         L = self.depth
         idx = active_set(z, xi, self.matrix, y, beta)
@@ -311,3 +329,39 @@ def estimated_columns(n: int, depth: int, activation: str) -> int:
     if activation == "relu":
         return n * (n - 1) // 2
     return abs_chain_work(n, depth) if depth > 2 else n
+
+
+# ------------------------------------------------------------------------------------------------ the model
+class Chains1DModel(Model):
+    """Deep narrow chains on 1-D data (Deep1D, depth >= 3): ReLU ramps, absolute-value vertices."""
+
+    name = "chains-1d"
+    modes = ("training", "interpolation")
+
+    def size_estimate(self, X, architecture) -> dict:
+        n = X.shape[0]
+        if architecture.activation == "relu":
+            return {"kind": "ramp columns", "count": n * (n - 1) // 2}
+        return {"kind": "vertex solves (columns are fewer)", "count": abs_chain_work(n, architecture.depth)}
+
+    def build(self, X, y, architecture, beta, *, bias, mode, duplicates, progress):
+        dictionary_inputs(X, y, bias, mode, duplicates)
+        x = X[:, 0]
+        if architecture.activation == "relu":
+            dictionary = relu_ramp_dictionary(x, architecture.depth, architecture.ramps)
+        else:
+            dictionary = abs_chain_dictionary(x, architecture.depth, max_columns=architecture.max_columns)
+        return dictionary_program(X, y, architecture, beta, dictionary, bias, mode, duplicates,
+                                  column_generation=architecture.column_generation)
+
+    def penalty(self, architecture, bias, beta):
+        return chain_penalty(beta, architecture.depth)
+
+    def check_network(self, net, architecture) -> None:
+        check_parallel_chains(net, architecture.depth, "deep-1d")
+
+    def symmetry(self, trained):
+        return symmetries(trained)
+
+
+MODEL = Chains1DModel()

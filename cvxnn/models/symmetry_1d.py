@@ -1,5 +1,5 @@
-"""Symmetry structure of 1-D fits (SPEC 7): breakpoints of the active features and where they come from, mirror
-centres level by level, and the symmetry windows of the fitted function.
+"""Symmetry structure of 1-D fits (theory: "Symmetry"): breakpoints of the active features and where they come from,
+mirror centres level by level, and the symmetry windows of the fitted function.
 
 Breakpoint kinds (checked in this order, to a tolerance of 1e-9 times the data range):
 ``data`` (a training point x_j), ``reflection`` (R(x_k, x_j) = 2 x_j - x_k), ``midpoint`` ((x_k + x_l) / 2),
@@ -65,7 +65,7 @@ def chain_centres(a) -> list[tuple[float, int]]:
     return out
 
 
-def _kinks(f, candidates, scale) -> list[float]:
+def kinks(f, candidates, scale) -> list[float]:
     """The candidates at which the piecewise-linear function f actually changes slope."""
     out = []
     h = 1e-6 * scale
@@ -77,30 +77,8 @@ def _kinks(f, candidates, scale) -> list[float]:
     return out
 
 
-def feature_breakpoints(dictionary, j: int) -> tuple[list[float], list[tuple[float, int]]]:
-    """(breakpoints, centres with levels) of dictionary column j."""
-    name = type(dictionary).__name__
-    if name == "AbsChainDictionary1D":
-        a = dictionary.params[j]
-        centres = chain_centres(a)
-        scale = float(np.ptp(dictionary.x)) or 1.0
-        bps = _kinks(lambda t: _single(dictionary, j, t), [c for c, _ in centres], scale)
-        return bps, centres
-    if name == "RampDictionary1D":
-        return [float(dictionary.starts[j]), float(dictionary.ends[j])], []
-    c = float(dictionary.breakpoints[j])
-    centres = [(c, 1)] if dictionary.activation.name == "abs" else []
-    return [c], centres
-
-
-def _single(dictionary, j, t):
-    from .chains import abs_chain_features
-
-    return abs_chain_features(t, dictionary.params[j:j + 1])[:, 0]
-
-
 def asymmetry(f, c: float, h: float, fmax: float, samples: int = 401) -> float:
-    """asym(c, h) = max_{t in [0, h]} |f(c + t) - f(c - t)| / (max|f| + eps) (SPEC 7)."""
+    """asym(c, h) = max_{t in [0, h]} |f(c + t) - f(c - t)| / (max|f| + eps) (theory: "Symmetry")."""
     t = np.linspace(0.0, h, samples)
     return float(np.max(np.abs(f(c + t) - f(c - t))) / (fmax + 1e-12))
 
@@ -126,7 +104,7 @@ def symmetries(trained) -> dict:
     z = res.z
     features, centres = [], {}
     for j in cols:
-        bps, cs = feature_breakpoints(dictionary, j)
+        bps, cs = dictionary.feature_breakpoints(j)
         features.append({
             "unit": dictionary.describe(j),
             "coefficient": float(z[j]),

@@ -1,17 +1,9 @@
-"""Convex solution -> network weights (the 'invert' step of each reformulation).
-
-1-D two-layer nets (SPEC 2): one unit per nonzero z_j, with gamma = sqrt|z_j| and orientation s_j, breakpoint c_j:
-``w = s_j gamma, b = -s_j c_j gamma, alpha = sign(z_j) gamma``, output bias xi. Then
-alpha sigma(w x + b) = z_j sigma(s_j (x - c_j)) and (beta/2)(w^2 + alpha^2) = beta |z_j|.
-"""
+"""Model-agnostic post-processing of a convex solution: which coefficients are solver noise, and Caratheodory
+pruning to at most n + 1 units with the same fit and the same l1 norm (theory: "Merging and pruning")."""
 
 from __future__ import annotations
 
 import numpy as np
-
-from .activations import Activation
-from .dictionaries import BreakpointDictionary1D
-from .network import Layer, Network, Penalty, PenaltyTerm
 
 #: Interior-point solutions are never exactly sparse. Coefficients below ZERO_RTOL * max|z| are zero. Of the rest,
 #: units whose contribution ||z_j A_j||_2 is below thr * ||y||_2 are dropped for the largest thr in PRUNE_LEVELS
@@ -45,7 +37,7 @@ def active_set(z, xi, A, y, beta) -> np.ndarray:
 
 
 def caratheodory_prune(A: np.ndarray, z: np.ndarray, xi: float, intercept: bool, rank_tol: float = 1e-10):
-    """Sparsify a Lasso solution without changing its fit A z + xi 1 or its l1 norm (SPEC 4.4).
+    """Sparsify a Lasso solution without changing its fit A z + xi 1 or its l1 norm (theory: "Merging and pruning").
 
     While the support columns are linearly dependent together with the sign row s^T (and a ones column for the
     intercept), step along a null vector v of [[A_S, 1], [s^T, 0]] until a coefficient reaches zero: A z + xi 1 and
@@ -104,61 +96,3 @@ def _null_vector(A, z, S, intercept, rank_tol):
     if M.shape[1] > M.shape[0] or sv[-1] <= rank_tol * sv[0]:
         return vt[-1]
     return None
-
-
-def weight_decay_penalty(beta: float, n_layers: int = 2) -> Penalty:
-    """(beta/2) sum of squared weights of both layers; biases unpenalised."""
-    return Penalty(
-        float(beta),
-        [PenaltyTerm(layer=i, coef=0.5, power=2.0) for i in range(n_layers)],
-        "(beta/2) * (sum of squared inner weights + sum of squared outer weights); biases unpenalised",
-    )
-
-
-def step_penalty(beta: float, objective: str) -> Penalty:
-    """Exact objectives for scale-invariant units (SPEC 2): 'l1-outer' = beta sum |alpha_i| (layer 1 is the
-    output layer); 'amplitude' = (beta/2) sum (s_i^2 + alpha_i^2) with the amplitudes s_i as a diagonal layer 1."""
-    if objective == "l1-outer":
-        return Penalty(float(beta), [PenaltyTerm(layer=1, coef=1.0, power=1.0)],
-                       "beta * sum |outer weights|; inner weights and biases unpenalised")
-    return Penalty(float(beta), [PenaltyTerm(layer=1, coef=0.5, power=2.0), PenaltyTerm(layer=2, coef=0.5, power=2.0)],
-                   "(beta/2) * sum (amplitude^2 + outer weight^2); inner weights and biases unpenalised")
-
-
-def two_layer_1d_network(z, xi, dictionary: BreakpointDictionary1D, y: np.ndarray, beta: float, bias: str,
-                         sign_objective: str = "amplitude") -> Network:
-    """Rebuild a two-layer 1-D net from the Lasso solution (z, xi) on targets y.
-
-    sign / threshold units (SPEC 2): w = 1, b = -c_j; 'l1-outer': alpha = z_j; 'amplitude': an amplitude layer
-    s = sqrt|z_j| then alpha = sign(z_j) sqrt|z_j|, so (beta/2)(s^2 + alpha^2) = beta |z_j|.
-    """
-    z = np.asarray(z, dtype=np.float64)
-    idx = active_set(z, xi, dictionary.matrix, y, beta)
-    if dictionary.activation.name in ("sign", "threshold"):
-        return _step_network(z, xi, idx, dictionary, beta, sign_objective)
-    gamma = np.sqrt(np.abs(z[idx]))
-    s = dictionary.orientations[idx]
-    c = dictionary.breakpoints[idx]
-    W1 = (s * gamma).reshape(-1, 1)
-    b1 = -s * c * gamma
-    alpha = np.sign(z[idx]) * gamma
-    hidden = Layer(W1, b1, dictionary.activation)
-    out = Layer(alpha.reshape(1, -1), [float(xi)], Activation("identity"))
-    meta = {"model": "two-layer", "activation": dictionary.activation.to_dict(), "bias_convention": bias,
-            "dictionary_columns": [int(j) for j in idx]}
-    return Network([hidden, out], weight_decay_penalty(beta), meta)
-
-
-def _step_network(z, xi, idx, dictionary, beta, objective) -> Network:
-    c = dictionary.breakpoints[idx]
-    hidden = Layer(np.ones((idx.size, 1)), -c, dictionary.activation)
-    meta = {"model": "two-layer", "activation": dictionary.activation.to_dict(), "bias_convention": "free",
-            "sign_objective": objective, "dictionary_columns": [int(j) for j in idx]}
-    identity = Activation("identity")
-    if objective == "l1-outer":
-        out = Layer(z[idx].reshape(1, -1), [float(xi)], identity)
-        return Network([hidden, out], step_penalty(beta, objective), meta)
-    gamma = np.sqrt(np.abs(z[idx]))
-    amplitude = Layer(np.diag(gamma), np.zeros(idx.size), identity)
-    out = Layer((np.sign(z[idx]) * gamma).reshape(1, -1), [float(xi)], identity)
-    return Network([hidden, amplitude, out], step_penalty(beta, objective), meta)

@@ -1,4 +1,5 @@
-"""Symmetry structure of three-layer absolute-value nets in d dimensions (SPEC 5.3, 5.4, 7).
+"""Symmetry structure of three-layer absolute-value nets in d dimensions (theory: "Three-layer absolute-value nets in d
+dimensions", "Symmetry").
 
 A unit ``z ||v^T x - a1| - a2|`` is mirror-symmetric about the hyperplane ``v^T x = a1`` (level 1) and, when
 a2 > 0, inside each half-space of that plane about ``v^T x = a1 + a2`` and ``v^T x = a1 - a2`` (level 2: a plane
@@ -13,7 +14,7 @@ Plane kinds (checked in this order, to ``tol`` times the data scale max_k ptp(X[
 ``data_mirrors`` decides, for every hyperplane across which the training data is closed (with equal targets; the
 candidates are the reported planes, the coordinate mid-planes and all perpendicular bisectors of two points),
 whether the optimal face of the convex program forces weight onto units whose level-1 plane is the mirror
-(SPEC 5.4): with lam the centred dual, the optimal prediction f_hat is unique, and the optimal face is
+(theory: "Symmetry"): with lam the centred dual, the optimal prediction f_hat is unique, and the optimal face is
 ``{s >= 0 on the tight columns (|A_j^T lam| = beta), signed by sign(A_j^T lam) : A_T S s + xi 1 = f_hat}``
 (every such point has the optimal l1 norm lam^T f_hat / beta). Two LPs minimise and maximise the mirror-plane
 weight on it: 'required' (min > 0), 'optional' (min = 0 < max) or 'absent' (max = 0).
@@ -28,7 +29,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .errors import UnsupportedCombinationError
+from ...errors import UnsupportedCombinationError
 
 TIGHT_TOL = 1e-6  # |A_j^T lam| >= beta (1 - TIGHT_TOL): a column that can carry weight on the optimal face
 ROLE_TOL = 1e-6  # mirror weight above ROLE_TOL x total l1 norm counts as present
@@ -277,8 +278,8 @@ def data_mirror_candidates(X, y, planes, tol: float = 1e-7):
 
 # ------------------------------------------------------------------------------------------ the report
 def symmetry_report(trained, *, tol: float = 1e-7, asym_points: int = 2000, seed: int = 0) -> dict:
-    """Reflection planes, their kinds and levels, mirrored units and data mirrors of a deep-abs fit (SPEC 7).
-    JSON-ready (plain lists, floats, ints). See the module docstring for the definitions."""
+    """Reflection planes, their kinds and levels, mirrored units and data mirrors of a deep-abs fit (theory:
+    "Symmetry"). JSON-ready (plain lists, floats, ints). See the module docstring for the definitions."""
     program = trained.program
     summary = program.summary() if hasattr(program, "summary") else {}
     if summary.get("model") != "deep-abs" or not hasattr(program, "pool"):
