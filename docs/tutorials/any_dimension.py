@@ -1,0 +1,7 @@
+# %% [markdown]
+# # any_dimension
+#
+# Text $x^2$.
+
+# %%
+print(1 + 1)

@@ -1,0 +1,7 @@
+# %% [markdown]
+# # dual_certificate
+#
+# Text $x^2$.
+
+# %%
+print(1 + 1)

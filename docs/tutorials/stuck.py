@@ -1,0 +1,7 @@
+# %% [markdown]
+# # stuck
+#
+# Text $x^2$.
+
+# %%
+print(1 + 1)
