@@ -7,6 +7,7 @@ the solver registry) are imported on first use.
 from __future__ import annotations
 
 import importlib
+from typing import TYPE_CHECKING
 
 from .activations import Activation
 from .architectures import Deep1D, DeepAbs, GatedReLU, TwoLayer
@@ -18,6 +19,12 @@ from .models.symmetry_1d import symmetries
 from .network import Layer, Network, Penalty, PenaltyTerm
 
 __version__ = "0.1.0"
+
+if TYPE_CHECKING:  # what static analysis (type checkers, the API reference) sees; at run time see __getattr__
+    from .api import Trained, train
+    from .external import certify_network, load_weights
+    from .program import LassoProgram, SolveResult
+    from .solvers import ACCURACIES, get_solver, installed_solvers
 
 #: public names imported on first use (they import CVXPY or the solvers)
 _LAZY = {
