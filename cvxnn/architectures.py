@@ -14,6 +14,7 @@ TWO_LAYER_ACTIVATIONS = ("relu", "leaky", "abs", "sign", "threshold")
 PATTERN_MODES = ("exact", "sample")
 SIGN_OBJECTIVES = ("amplitude", "l1-outer")
 STEP_ACTIVATIONS = ("sign", "threshold")
+FORMULATIONS = ("sparse", "dense")
 
 
 @dataclass(frozen=True)
@@ -44,6 +45,8 @@ class TwoLayer:
     # abs only: 'l1' = l1-normalised inner weights, the finite wedge Lasso (theory: "Wedges: l1-normalised
     # absolute-value nets")
     inner_norm: str = "l2"
+    # 1-D data, free biases: 'sparse' (the O(n) banded program) or 'dense' (the Lasso over the stored n x 2n matrix)
+    formulation: str = "sparse"
 
     def __post_init__(self):
         act = Activation(self.activation, self.leaky_slope)
@@ -56,6 +59,7 @@ class TwoLayer:
         object.__setattr__(self, "sign_objective", check_choice(self.sign_objective, SIGN_OBJECTIVES, "sign objective"))
         object.__setattr__(self, "patterns", check_choice(self.patterns, PATTERN_MODES, "patterns mode"))
         object.__setattr__(self, "inner_norm", check_choice(self.inner_norm, ("l2", "l1"), "inner norm"))
+        object.__setattr__(self, "formulation", check_choice(self.formulation, FORMULATIONS, "formulation"))
         if self.inner_norm == "l1" and act.name != "abs":
             raise UnsupportedCombinationError(
                 f"inner_norm='l1' (the finite wedge dictionary) is exact for absolute-value nets only; received "
@@ -124,6 +128,8 @@ class TwoLayer:
             d["sign_objective"] = self.sign_objective
         if self.inner_norm != "l2":
             d["inner_norm"] = self.inner_norm
+        if self.formulation != "sparse":
+            d["formulation"] = self.formulation
         return d
 
 
@@ -160,6 +166,8 @@ class Deep1D:
     ramps: str = "data"
     max_columns: int = 2_000_000
     column_generation: bool | None = None  # None: automatic above COLUMN_GENERATION_THRESHOLD columns
+    # ReLU chains and depth 2: 'sparse' (the O(n) hinge program) or 'dense' (the Lasso over the stored ramps)
+    formulation: str = "sparse"
 
     def __post_init__(self):
         act = Activation(self.activation)
@@ -175,6 +183,7 @@ class Deep1D:
                 f"depth must be an integer >= 2 (layers of weights, output layer included); received {self.depth!r}."
             )
         object.__setattr__(self, "ramps", check_choice(self.ramps, RAMP_FAMILIES, "ramp family"))
+        object.__setattr__(self, "formulation", check_choice(self.formulation, FORMULATIONS, "formulation"))
         if self.bias is not None:
             object.__setattr__(self, "bias", check_choice(self.bias, BIAS_CONVENTIONS, "bias convention"))
         if isinstance(self.max_columns, bool) or not isinstance(self.max_columns, int) or self.max_columns < 1:
@@ -205,6 +214,8 @@ class Deep1D:
         d = {"model": self.model, "depth": self.depth, "activation": self.activation}
         if self.activation == "relu" and self.ramps != "data":
             d["ramps"] = self.ramps
+        if self.formulation != "sparse":
+            d["formulation"] = self.formulation
         return d
 
 

@@ -16,7 +16,7 @@ import numpy as np
 
 from .errors import UnsupportedCombinationError
 from .program import InterpolationProgram, LassoProgram, SolveResult, resolve_solver
-from .prune import caratheodory_prune
+from .prune import prune_solution
 from .solvers import SolverRun
 from .validation import check_beta
 
@@ -189,19 +189,21 @@ class ColumnGenerationProgram:
                                           self.add_per_round, self.max_rounds, progress)
         self.log = ColumnGenerationLog(rounds)
         z, xi = res.z, res.xi
-        convex, l1 = self.convex_objective(z, xi), float(np.sum(np.abs(z)))
-        if prune:
-            z, xi = caratheodory_prune(self.dictionary.matrix, z, xi, self.has_output_bias)
+        z, xi = prune_solution(self.dictionary, z, xi, self.y, self.penalty_beta, self.has_output_bias,
+                               residual_dual=res.dual is None, vertex=prune)
+        convex, l1 = self.convex_objective(z, xi), float(np.sum(np.abs(z)))  # of the returned solution
         return SolveResult(res.run, z, xi, res.dual, convex, l1, self.reconstruct(z, xi), self.penalty_beta)
 
 
 def dictionary_program(X, y, architecture, beta, dictionary, bias, mode, duplicates, *, scope="global",
                        column_generation=None):
     """The program over a model's finite dictionary: the Lasso (training) or the interpolation LP, solved whole, or
-    by column generation when the dictionary is not materialised, when ``column_generation`` is True, or (None) when
-    it has more than :data:`COLUMN_GENERATION_THRESHOLD` columns."""
+    by column generation over a stored dictionary when it is priced implicitly (``matrix`` None), when
+    ``column_generation`` is True, or (None) when it has more than :data:`COLUMN_GENERATION_THRESHOLD` columns.
+    Operator dictionaries (no ``matrix`` attribute: the O(n) 1-D forms) are always solved whole."""
+    stored = hasattr(dictionary, "matrix") and getattr(dictionary, "operator", None) is None
     use = column_generation
-    if dictionary.matrix is None or use or (use is None and dictionary.size > COLUMN_GENERATION_THRESHOLD):
+    if stored and (dictionary.matrix is None or use or (use is None and dictionary.size > COLUMN_GENERATION_THRESHOLD)):
         if not hasattr(dictionary, "subset"):
             raise UnsupportedCombinationError(
                 f"column generation is not available for the {architecture.describe()} dictionary; "

@@ -19,7 +19,9 @@ def dictionary_lesson(trained) -> str:
     lam = res.dual.copy() if res.dual is not None else prog.y - res.network.predict(prog.X)
     if prog.has_output_bias:
         lam -= lam.mean()
-    scores = D.matrix.T @ lam / beta
+    # each column's dual constraint value |.| <= beta (dual_scores: after the column's penalty weight and any
+    # multiplier of the program's own constraints)
+    scores = (D.dual_scores(lam) if hasattr(D, "dual_scores") else D.scores(lam)) / beta
     active = [int(j) for j in res.network.meta.get("dictionary_columns", [])]
     tight = np.flatnonzero(np.abs(scores) >= 1 - TIGHT)
     act = s["activation"]

@@ -3,9 +3,11 @@ re-solving a beta path skips recompilation).
 
 A model's 'apply' step (cvxnn.models) turns architecture + data into one of these programs, holding the CVXPY
 problem and the inverse data (the dictionary) that :meth:`DictionaryProgram.reconstruct` uses to rebuild the
-network. A dictionary is any object with ``matrix`` (n x m, or None when priced implicitly), ``size``,
-``dual_sup(lam, X, bias) -> (sup, unit)`` (the model's exact oracle over ALL units), ``to_network(z, xi, y, beta,
-bias, architecture)``, ``oracle`` (a description) and, for column generation, ``scores(lam)`` and ``subset(idx)``.
+network. A dictionary is any object with ``size``, ``cvxpy_fit(z, xi)`` (the fit at the samples as CVXPY
+expressions, with any constraints that define it), ``apply(z)`` / ``scores(lam)`` / ``columns(idx)`` (A z, A^T lam
+and dense columns in numpy), ``dual_sup(lam, X, bias) -> (sup, unit)`` (the model's exact oracle over ALL units),
+``to_network(z, xi, y, beta, bias, architecture)`` and ``oracle`` (a description); ``matrix`` when it is stored as
+one (:class:`DenseColumns`), ``subset(idx)`` for column generation.
 
 Lasso form (theory: "Rescaling and duality"): ``min_{z, xi, r} (1/2)||r||^2 + beta ||z||_1  s.t.  y - A z - xi 1 - r =
 0``. The residual r is an explicit variable so that the multiplier of the equality constraint is the dual vector lambda
@@ -21,7 +23,7 @@ import numpy as np
 
 from .errors import SolverFailedError
 from .network import Network
-from .prune import caratheodory_prune
+from .prune import prune_solution
 from .solvers import SolverRun, get_solver, installed_solvers
 from .solvers.native import refuse
 from .validation import check_beta
@@ -52,10 +54,55 @@ class SolveResult:
         return self.run.status
 
 
+class DenseColumns:
+    """The dictionary protocol for a dictionary stored as a matrix (``matrix``: n x K at the training points)."""
+
+    matrix: np.ndarray
+
+    def apply(self, z) -> np.ndarray:
+        """A z at the training points."""
+        return self.matrix @ np.asarray(z, dtype=np.float64)
+
+    def columns(self, idx) -> np.ndarray:
+        return self.matrix[:, np.asarray(idx, dtype=int)]
+
+    def column_norms(self, idx) -> np.ndarray:
+        return np.linalg.norm(self.columns(idx), axis=0)
+
+    def scores(self, lam) -> np.ndarray:
+        """A^T lam: every column's dual score."""
+        return self.matrix.T @ np.asarray(lam, dtype=np.float64)
+
+    def cvxpy_fit(self, z, xi=None):
+        """(A z + xi at the samples, extra constraints) as CVXPY expressions."""
+        return self.matrix @ z + (xi if xi is not None else 0.0), []
+
+
+#: native Lasso solvers take a dictionary without a stored matrix by materialising its columns, up to this many entries
+NATIVE_MAX_ENTRIES = 20_000_000
+
+
+def native_matrix(dictionary) -> np.ndarray | None:
+    """The plain Lasso matrix a native solver needs: the stored matrix, or the columns of an operator dictionary
+    (None when the program is not a plain Lasso: per-column weights or constraints beyond the fit)."""
+    if getattr(dictionary, "matrix", None) is not None:
+        return dictionary.matrix
+    if getattr(dictionary, "weights", None) is not None or getattr(dictionary, "constrained", False):
+        return None
+    n = len(dictionary.grid.index) if hasattr(dictionary, "grid") else None
+    if n is not None and n * dictionary.size > NATIVE_MAX_ENTRIES:
+        return None
+    return dictionary.columns(np.arange(dictionary.size))
+
+
 class DictionaryProgram:
     """Shared part of the programs over a finite 1-D dictionary: data, dictionary, oracle and reconstruction.
     Subclasses set ``mode``, ``program_kind``, ``problem``, ``data_constraint`` (whose multiplier is the dual vector
-    lambda), ``penalty_beta`` and ``convex_objective``."""
+    lambda), ``penalty_beta`` and ``convex_objective``.
+
+    The dictionary supplies the fit as CVXPY expressions (``cvxpy_fit``: dense ``A z`` for a matrix, a banded form
+    for the 1-D operators of :mod:`cvxnn.models.hinges_1d`), ``apply`` / ``scores`` in numpy, and optionally
+    ``weights`` (per-column penalty weights c_j: the penalty is beta sum_j c_j |z_j|; default 1)."""
 
     mode = ""
     program_kind = ""
@@ -68,14 +115,17 @@ class DictionaryProgram:
         self.scope = scope
         self.oracle = oracle
         self.duplicates = duplicates
-        n, m = dictionary.matrix.shape
-        self.z = cp.Variable(m, name="z")
+        self.z = cp.Variable(dictionary.size, name="z")
         self.xi = cp.Variable(name="xi") if bias == "free" else None
+        self.fit, self.fit_constraints = dictionary.cvxpy_fit(self.z, self.xi)
+        w = getattr(dictionary, "weights", None)
+        self.weights = None if w is None else np.asarray(w, dtype=np.float64)
+        self.l1 = cp.norm1(self.z if self.weights is None else cp.multiply(self.weights, self.z))
 
-    @property
-    def fit(self):
-        """The CVXPY expression A z + xi 1 (the network's predictions at the data)."""
-        return self.dictionary.matrix @ self.z + (self.xi if self.xi is not None else 0.0)
+    def weighted_l1(self, z) -> float:
+        """sum_j c_j |z_j|: the penalty / beta of the convex solution."""
+        a = np.abs(np.asarray(z, dtype=np.float64))
+        return float(np.sum(a if self.weights is None else self.weights * a))
 
     @property
     def n(self) -> int:
@@ -115,7 +165,8 @@ class DictionaryProgram:
     def solve(self, solver: str = "auto", accuracy: str = "high", time_limit: float | None = None,
               warm_start: bool = False, prune: bool = True, progress: bool = False, **options) -> SolveResult:
         """Solve with a registered solver ('auto': Clarabel for training, HiGHS for the interpolation LP) and
-        rebuild the network; ``prune`` applies Caratheodory pruning (same fit, same l1 norm, at most n + 1 units).
+        rebuild the network from the coefficients that are not solver noise (:func:`cvxnn.prune.prune_solution`);
+        ``prune`` also applies Caratheodory pruning (same fit, same l1 norm, at most n + 1 units).
         Raises :class:`SolverFailedError` when no solution comes back."""
         adapter = get_solver(resolve_solver(solver, self.mode))
         if adapter.native_lasso:
@@ -146,7 +197,12 @@ class DictionaryProgram:
                          "with the solver's dual vector (native solvers return none)", "QP",
                          "Or pass column_generation=False to the architecture (e.g. cvxnn.Deep1D(4, 'abs', "
                          "column_generation=False)): a native solver takes the whole dictionary at once.")
-        A = self.dictionary.matrix
+        A = native_matrix(self.dictionary)
+        if A is None:
+            raise refuse(adapter.name, f"the {self.program_kind} in its sparse form with n = {self.n} (hinge weights "
+                         f"under a constraint, or more than {NATIVE_MAX_ENTRIES:,} matrix entries)", "QP",
+                         "Pass formulation='dense' to the architecture (the Lasso over the dictionary's columns) "
+                         "for a native solver.")
         z0 = self.z.value if warm_start and self.z.value is not None else None
         z, xi, run = adapter.solve_lasso(A, self.y, self.penalty_beta, self.has_output_bias, accuracy,
                                          time_limit=time_limit, z0=z0, **options)
@@ -164,12 +220,13 @@ class DictionaryProgram:
         return self._result(run, z.copy(), xi, None, prune)
 
     def _result(self, run, z, xi, dual, prune) -> SolveResult:
-        convex = self.convex_objective(z, xi)
-        l1 = float(np.sum(np.abs(z)))
-        if prune:
-            z, xi = caratheodory_prune(self.dictionary.matrix, z, xi, self.has_output_bias)
+        """The result from the solver's (z, xi): noise dropped (and Caratheodory-pruned), the convex objective and l1
+        norm of that returned solution, the network rebuilt from it."""
+        z, xi = prune_solution(self.dictionary, z, xi, self.y, self.penalty_beta, self.has_output_bias,
+                               residual_dual=dual is None, vertex=prune)
         net = self.reconstruct(z, xi)
-        return SolveResult(run, z, xi, dual, convex, l1, net, self.penalty_beta)
+        return SolveResult(run, z, xi, dual, self.convex_objective(z, xi), self.weighted_l1(z), net,
+                           self.penalty_beta)
 
 
 class LassoProgram(DictionaryProgram):
@@ -184,9 +241,8 @@ class LassoProgram(DictionaryProgram):
         self.beta = cp.Parameter(nonneg=True, value=float(beta), name="beta")
         self.r = cp.Variable(self.n, name="residual")
         self.data_constraint = y - self.fit - self.r == 0
-        self.problem = cp.Problem(
-            cp.Minimize(0.5 * cp.sum_squares(self.r) + self.beta * cp.norm1(self.z)), [self.data_constraint]
-        )
+        self.problem = cp.Problem(cp.Minimize(0.5 * cp.sum_squares(self.r) + self.beta * self.l1),
+                                  [self.data_constraint, *self.fit_constraints])
 
     @property
     def penalty_beta(self) -> float:
@@ -197,8 +253,8 @@ class LassoProgram(DictionaryProgram):
 
     def convex_objective(self, z, xi) -> float:
         """Lasso objective evaluated exactly at (z, xi) in float64."""
-        res = self.y - self.dictionary.matrix @ z - xi
-        return 0.5 * float(res @ res) + self.penalty_beta * float(np.sum(np.abs(z)))
+        res = self.y - self.dictionary.apply(z) - xi
+        return 0.5 * float(res @ res) + self.penalty_beta * self.weighted_l1(z)
 
 
 class InterpolationProgram(DictionaryProgram):
@@ -213,11 +269,11 @@ class InterpolationProgram(DictionaryProgram):
     def __init__(self, X, y, architecture, dictionary, bias, scope, oracle, duplicates="error"):
         super().__init__(X, y, architecture, dictionary, bias, scope, oracle, duplicates)
         self.data_constraint = y - self.fit == 0
-        self.problem = cp.Problem(cp.Minimize(cp.norm1(self.z)), [self.data_constraint])
+        self.problem = cp.Problem(cp.Minimize(self.l1), [self.data_constraint, *self.fit_constraints])
 
     @property
     def penalty_beta(self) -> float:
         return 1.0
 
     def convex_objective(self, z, xi) -> float:
-        return float(np.sum(np.abs(z)))
+        return self.weighted_l1(z)

@@ -141,7 +141,7 @@ def test_unknown_option_is_refused_and_known_ones_pass_through(data):
 
 def test_lasso_quality_matches_the_certificate(data):
     x, y = data
-    prog = cvxnn.build(x, y, cvxnn.TwoLayer("relu"), beta=0.01)
+    prog = cvxnn.build(x, y, cvxnn.TwoLayer("relu", formulation="dense"), beta=0.01)
     res = prog.solve(prune=False)
     A = prog.dictionary.matrix
     q = lasso_quality(A - A.mean(0), y - y.mean(), res.z, 0.01)

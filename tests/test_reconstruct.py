@@ -40,7 +40,10 @@ def test_unit_is_the_dictionary_column():
     net = res.network
     cols = net.meta["dictionary_columns"]
     H = net.layers[0].forward(x.reshape(-1, 1)) * net.layers[1].weight[0]
-    np.testing.assert_allclose(H, prog.dictionary.matrix[:, cols] * res.z[cols], atol=1e-12)
+    # column j written here from its breakpoint and orientation: leaky(s (x - c)) = max(s (x - c), 0.1 s (x - c))
+    s, c = prog.dictionary.orientations[cols], prog.dictionary.breakpoints[cols]
+    u = s[None, :] * (x[:, None] - c[None, :])
+    np.testing.assert_allclose(H, np.maximum(u, 0.1 * u) * res.z[cols], atol=1e-12)
 
 
 def test_large_beta_closed_form():

@@ -74,7 +74,7 @@ def test_d2_pair_columns_match_the_determinant_formula():
 def test_one_dimensional_case_is_the_breakpoint_dictionary():
     x = np.array([0.3, -1.2, 2.5, 0.9, 1.7])
     D = wedge_dictionary(x)
-    ref = two_layer_1d(x, cvxnn.Activation("abs"), "free").matrix
+    ref = two_layer_1d(x, cvxnn.Activation("abs"), "free", "dense").matrix
     key = lambda A: sorted(map(tuple, np.round(A.T, 12)))
     assert key(D.matrix) == key(ref)
 

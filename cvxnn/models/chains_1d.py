@@ -29,9 +29,10 @@ from ..activations import Activation
 from ..colgen import dictionary_program
 from ..errors import ProblemTooLargeError
 from ..network import Layer, Network, Penalty, PenaltyTerm
-from ..prune import active_set
+from ..program import DenseColumns
 from .base import Model, check_parallel_chains, dictionary_inputs
-from .symmetry_1d import chain_centres, kinks, symmetries
+from .hinges_1d import Grid1D, KinkOperator, transport_split
+from .symmetry_1d import symmetries
 
 CHUNK = 20_000  # columns evaluated at once by the chunked oracles
 
@@ -51,34 +52,46 @@ def _chain_network(weights, biases, alpha, xi, activation, depth, beta, meta) ->
     return Network(layers, chain_penalty(beta, depth), meta)
 
 
-def dedupe_columns(A: np.ndarray, scale: float) -> np.ndarray:
+def dedupe_columns(A: np.ndarray, scale: float, chunk: int = 4096) -> np.ndarray:
     """Indices of the first occurrence of each distinct column (equality after rounding at 1e-9 * scale), and of
-    no all-zero column."""
-    if A.shape[1] == 0:
-        return np.zeros(0, dtype=int)
-    key = np.round(A / max(scale, 1e-300), 9)
-    _, idx = np.unique(key, axis=1, return_index=True)
-    idx = np.sort(idx)
-    return idx[np.any(key[:, idx] != 0, axis=0)]
+    no all-zero column. Works chunk by chunk on the bytes of the rounded columns (a hash table of them), so no
+    rounded or sorted copy of the whole dictionary is made."""
+    first: dict[bytes, int] = {}
+    keep = []
+    for s in range(0, A.shape[1], chunk):
+        key = np.round(A[:, s:s + chunk] / max(scale, 1e-300), 9)
+        key[key == 0] = 0.0  # -0.0 and 0.0 are the same value
+        nonzero = np.any(key != 0, axis=0)
+        raw = np.ascontiguousarray(key.T)
+        for j in range(raw.shape[0]):
+            if nonzero[j]:
+                b = raw[j].tobytes()
+                if b not in first:
+                    first[b] = s + j
+                    keep.append(s + j)
+    return np.asarray(keep, dtype=int)
 
 
 # ------------------------------------------------------------------------------------------------ ReLU ramps
 @dataclass
-class RampDictionary1D:
-    """Columns ``clip(x - start_j, 0, end_j - start_j)`` (ReLU chains of depth >= 3)."""
+class RampDictionary1D(DenseColumns):
+    """Columns ``clip(x - start_j, 0, end_j - start_j)`` (ReLU chains of depth >= 3), stored as a matrix (the
+    'dense' formulation; :class:`RampHinges` is the O(n) one)."""
 
     x: np.ndarray
     starts: np.ndarray
     ends: np.ndarray
     depth: int
     family: str = "data"  # 'data' (n(n-1)/2 ramps) or 'data+reflections' (redundant, larger)
+    matrix: np.ndarray | None = None  # computed from the rest when not given
 
     activation = Activation("relu")
     rebuild_formula = ("ramp(a, b) as a chain, gamma = |z_j|^(1/L): signs s = (-1, -1, +1, ...), w_l = s_l gamma,",
                        "b_l = -s_l a_l gamma^l with a_1 = b, a_2 = b - a; alpha = sign(z_j) gamma (cost beta |z_j|).")
 
     def __post_init__(self):
-        self.matrix = self.features(self.x)
+        if self.matrix is None:
+            self.matrix = self.features(self.x)
 
     @property
     def size(self) -> int:
@@ -88,42 +101,152 @@ class RampDictionary1D:
         x = np.asarray(x, dtype=np.float64).reshape(-1, 1)
         return np.clip(x - self.starts[None, :], 0.0, (self.ends - self.starts)[None, :])
 
+    def subset(self, idx) -> "RampDictionary1D":
+        idx = np.asarray(idx, dtype=int)
+        return RampDictionary1D(self.x, self.starts[idx], self.ends[idx], self.depth, self.family,
+                                self.matrix[:, idx])
+
     def describe(self, j: int) -> str:
         return f"ramp({self.starts[j]:.6g}, {self.ends[j]:.6g})"
 
     def unit(self, j: int) -> dict:
         return {"ramp": [float(self.starts[j]), float(self.ends[j])]}
 
-    def feature_breakpoints(self, j: int) -> tuple[list[float], list[tuple[float, int]]]:
-        """(breakpoints, mirror centres): a ramp has its two ends and no mirror centre."""
-        return [float(self.starts[j]), float(self.ends[j])], []
 
     oracle = "ramp oracle max F - min F at data breakpoints (every ReLU chain of depth >= 3 is a ramp; exact)"
 
     def dual_sup(self, lam, X, bias):
-        """Exact sup over ALL ReLU chains of depth >= 3: max_{a<b} |F(a) - F(b)| with F(c) = lam^T (x - c)_+."""
-        lam = np.asarray(lam, dtype=np.float64)
-        x = np.asarray(X, dtype=np.float64).reshape(lam.size, -1)[:, 0]
-        c = np.unique(x)
-        F = np.maximum(x[:, None] - c[None, :], 0.0).T @ lam
-        i, k = int(np.argmax(F)), int(np.argmin(F))
-        a, b = sorted((c[i], c[k]))
-        return float(F[i] - F[k]), {"ramp": [float(a), float(b)]}
+        """Exact sup over ALL ReLU chains of depth >= 3: see :func:`ramp_dual_sup`."""
+        return ramp_dual_sup(lam, X)
 
     def to_network(self, z, xi, y, beta, bias, architecture) -> Network:
-        """Ramp(a, b) as a chain: s = (-1, -1, +1, ...), a1 = b, a2 = b - a, a_l = 0 after; gamma = |z|^(1/L):
-        w_l = s_l gamma, b_l = -s_l a_l gamma^l, alpha = sign(z) gamma (theory: "Deep ReLU chains on 1-D data")."""
-        L = self.depth
-        idx = active_set(z, xi, self.matrix, y, beta)
-        g = np.abs(z[idx]) ** (1.0 / L)
-        a_start, a_end = self.starts[idx], self.ends[idx]
-        params = [a_end, a_end - a_start] + [np.zeros(idx.size)] * (L - 3)
-        signs = [-1.0, -1.0] + [1.0] * (L - 3)
-        weights = [s * g for s in signs]
-        biases = [-s * a * g ** (lvl + 1) for lvl, (s, a) in enumerate(zip(signs, params))]
-        meta = {"model": "deep-1d", "activation": {"name": "relu"}, "depth": L, "bias_convention": "free",
-                "dictionary_columns": [int(j) for j in idx], "units": [self.unit(int(j)) for j in idx]}
-        return _chain_network(weights, biases, np.sign(z[idx]) * g, xi, Activation("relu"), L, beta, meta)
+        idx = np.flatnonzero(z)
+        return ramp_network(self.starts[idx], self.ends[idx], np.asarray(z)[idx], xi, self.depth, beta,
+                            [int(j) for j in idx])
+
+
+def ramp_dual_sup(lam, X):
+    """Exact sup over ALL ReLU chains of depth >= 3 of |lam^T h(X)| (unit cost), lam centred: every chain is a ramp
+    up to sign and a constant, a ramp(a, b) scores F(a) - F(b) with F(c) = lam^T (x - c)_+, piecewise linear in c
+    with kinks at the data, so the sup is max F - min F over the data points. F at every data point at once in
+    O(n log n) (:meth:`KinkOperator.scores`)."""
+    lam = np.asarray(lam, dtype=np.float64)
+    grid = Grid1D.of(np.asarray(X, dtype=np.float64).reshape(lam.size, -1)[:, 0])
+    F = hinge_operator(grid).scores(lam)
+    i, k = int(np.argmax(F)), int(np.argmin(F))
+    a, b = sorted((grid.t[i], grid.t[k]))
+    return float(F[i] - F[k]), {"ramp": [float(a), float(b)]}
+
+
+def hinge_operator(grid: Grid1D) -> KinkOperator:
+    """The hinges (x - t_k)_+ at every distinct point, as an O(n) operator."""
+    m = grid.m
+    return KinkOperator(grid, np.arange(m), np.zeros(m), np.ones(m), np.zeros(m))
+
+
+def ramp_network(starts, ends, coefficients, xi, depth: int, beta: float, columns=None) -> Network:
+    """Ramps as parallel chains. Ramp(a, b) as a chain: s = (-1, -1, +1, ...), a1 = b, a2 = b - a, a_l = 0 after;
+    gamma = |z|^(1/L): w_l = s_l gamma, b_l = -s_l a_l gamma^l, alpha = sign(z) gamma (theory: "Deep ReLU chains on
+    1-D data"), so the chain computes z ramp(a, b) up to a constant and costs beta |z|."""
+    L = depth
+    z = np.asarray(coefficients, dtype=np.float64)
+    a_start, a_end = np.asarray(starts, dtype=np.float64), np.asarray(ends, dtype=np.float64)
+    g = np.abs(z) ** (1.0 / L)
+    params = [a_end, a_end - a_start] + [np.zeros(z.size)] * (L - 3)
+    signs = [-1.0, -1.0] + [1.0] * (L - 3)
+    weights = [s * g for s in signs]
+    biases = [-s * a * g ** (lvl + 1) for lvl, (s, a) in enumerate(zip(signs, params))]
+    meta = {"model": "deep-1d", "activation": {"name": "relu"}, "depth": L, "bias_convention": "free",
+            "dictionary_columns": list(columns) if columns is not None else [],
+            "units": [{"ramp": [float(a), float(b)], "z": float(c)} for a, b, c in zip(a_start, a_end, z)]}
+    return _chain_network(weights, biases, np.sign(z) * g, xi, Activation("relu"), L, beta, meta)
+
+
+@dataclass
+class RampHinges:
+    """The O(n) program of ReLU chains of depth >= 3 (the 'sparse' formulation). A ramp is a difference of two
+    hinges, ramp(t_a, t_b) = (x - t_a)_+ - (x - t_b)_+, so a sum of ramps is sum_k w_k (x - t_k)_+ with sum_k w_k
+    = 0, and its least cost sum |z| over the ramps is ||w||_1 / 2 (each ramp moves mass |z| from one hinge to
+    another; conversely the greedy transport split of w gives ramps of total mass ||w||_1 / 2). So the Lasso over
+    the n(n-1)/2 ramps equals the Lasso over the n hinges with penalty weights 1/2 and the constraint sum w = 0
+    (the hinge at the last point is zero on the data: it carries the balance), written in the banded form of
+    :class:`KinkOperator`: linear trend filtering on an irregular grid with zero slope outside the data. The dual
+    constraint is max_k F_k - min_k F_k <= beta with F = hinge scores: the ramp oracle."""
+
+    x: np.ndarray
+    depth: int
+
+    activation = Activation("relu")
+    constrained = True  # sum w = 0 (native Lasso solvers cannot take it)
+    prunable = False  # the transport split already gives at most n - 1 ramps
+    oracle = RampDictionary1D.oracle
+    rebuild_formula = ("hinge weights w (sum w = 0) -> ramps by the greedy transport split, z_j ramp(a_j, b_j) with",
+                       "sum |z_j| = ||w||_1 / 2; each ramp as a chain, gamma = |z_j|^(1/L), as for the dense ramps.")
+
+    def __post_init__(self):
+        self.x = np.asarray(self.x, dtype=np.float64).reshape(-1)
+        self.grid = Grid1D.of(self.x)
+        self.operator = hinge_operator(self.grid)
+        self.weights = np.full(self.grid.m, 0.5)
+
+    @property
+    def size(self) -> int:
+        return self.grid.m
+
+    def apply(self, z) -> np.ndarray:
+        return self.operator.apply(z)
+
+    def scores(self, lam) -> np.ndarray:
+        return self.operator.scores(lam)
+
+    def columns(self, idx) -> np.ndarray:
+        return self.operator.columns(idx)
+
+    def column_norms(self, idx) -> np.ndarray:
+        return self.operator.column_norms(idx)
+
+    def cvxpy_fit(self, z, xi=None):
+        import cvxpy as cp
+
+        fit, constraints = self.operator.cvxpy_fit(z, xi)
+        return fit, [*constraints, cp.sum(z) == 0]
+
+    def repair(self, w) -> np.ndarray:
+        """Restore sum w = 0 on the last hinge (zero on the data: the fit is unchanged)."""
+        w = np.asarray(w, dtype=np.float64).copy()
+        w[-1] -= w.sum()
+        return w
+
+    def dual_scores(self, lam) -> np.ndarray:
+        """Each hinge's dual constraint value (F_k - nu) / (1/2), nu = (max F + min F) / 2 the multiplier of
+        sum w = 0: all within +-beta iff max F - min F <= beta (the ramp oracle)."""
+        F = self.scores(lam)
+        return (F - 0.5 * (F.max() + F.min())) / 0.5
+
+    def describe(self, j: int) -> str:
+        return f"hinge (x - {self.grid.t[j]:.6g})_+"
+
+    def unit(self, j: int) -> dict:
+        return {"hinge": float(self.grid.t[j])}
+
+    def dual_sup(self, lam, X, bias):
+        return ramp_dual_sup(lam, X)
+
+    def ramps(self, w, xi, y, beta):
+        """(starts, ends, coefficients, hinge support) of the ramps a hinge solution w (the solver's dust already
+        dropped, :func:`cvxnn.prune.prune_solution`) stands for: the balance restored (:meth:`repair`), then the
+        transport split."""
+        v = self.repair(w)
+        t = self.grid.t
+        pairs = transport_split(v)
+        starts = np.array([t[min(a, b)] for a, b, _ in pairs])
+        ends = np.array([t[max(a, b)] for a, b, _ in pairs])
+        coef = np.array([mass if a < b else -mass for a, b, mass in pairs])
+        return starts, ends, coef, np.flatnonzero(v)
+
+    def to_network(self, z, xi, y, beta, bias, architecture) -> Network:
+        starts, ends, coef, support = self.ramps(z, xi, y, beta)
+        return ramp_network(starts, ends, coef, xi, self.depth, beta, [int(j) for j in support])
 
 
 def relu_ramp_dictionary(x, depth: int, family: str = "data") -> RampDictionary1D:
@@ -138,8 +261,9 @@ def relu_ramp_dictionary(x, depth: int, family: str = "data") -> RampDictionary1
     a, b = np.triu_indices(ends.size, k=1)
     starts, stops = ends[a], ends[b]
     d = RampDictionary1D(np.asarray(x, dtype=np.float64), starts, stops, depth, family)
-    keep = dedupe_columns(d.matrix, float(np.ptp(u)) or 1.0)
-    return RampDictionary1D(d.x, starts[keep], stops[keep], depth, family)
+    if family == "data":  # ramps between distinct data points differ on the data: no duplicates to remove
+        return d
+    return d.subset(dedupe_columns(d.matrix, float(np.ptp(u)) or 1.0))
 
 
 # ------------------------------------------------------------------------------------------- abs chains
@@ -222,7 +346,7 @@ def abs_chain_vertices(x, depth: int, max_work: int = 50_000_000) -> np.ndarray:
 
 
 @dataclass
-class AbsChainDictionary1D:
+class AbsChainDictionary1D(DenseColumns):
     """Columns g_a(x) at the vertices a of the parameter arrangement (depth L absolute-value chains)."""
 
     x: np.ndarray
@@ -261,13 +385,6 @@ class AbsChainDictionary1D:
     def unit(self, j: int) -> dict:
         return {"a": [float(v) for v in self.params[j]]}
 
-    def feature_breakpoints(self, j: int) -> tuple[list[float], list[tuple[float, int]]]:
-        """(breakpoints, mirror centres with their level) of g_a: the centres solved level by level, and those
-        centres where g_a actually has a kink."""
-        centres = chain_centres(self.params[j])
-        scale = float(np.ptp(self.x)) or 1.0
-        column = lambda t: abs_chain_features(t, self.params[j:j + 1])[:, 0]  # noqa: E731
-        return kinks(column, [c for c, _ in centres], scale), centres
 
     def scores(self, lam) -> np.ndarray:
         """lam^T g_a for every vertex, in chunks (no full matrix needed)."""
@@ -290,13 +407,14 @@ class AbsChainDictionary1D:
         on 1-D data"), so the chain computes
         t^L g_a(x) and costs (beta/L) * L * t^L = beta |z|."""
         L = self.depth
-        idx = active_set(z, xi, self.matrix, y, beta)
+        idx = np.flatnonzero(z)
         t = np.abs(z[idx]) ** (1.0 / L)
         P = self.params[idx]
         weights = [t] * (L - 1)
         biases = [-P[:, lvl] * t ** (lvl + 1) for lvl in range(L - 1)]
         meta = {"model": "deep-1d", "activation": {"name": "abs"}, "depth": L, "bias_convention": "free",
-                "dictionary_columns": [int(j) for j in idx], "units": [self.unit(int(j)) for j in idx]}
+                "dictionary_columns": [int(j) for j in idx],
+                "units": [{**self.unit(int(j)), "z": float(z[j])} for j in idx]}
         return _chain_network(weights, biases, np.sign(z[idx]) * t, xi, Activation("abs"), L, beta, meta)
 
 
@@ -332,6 +450,12 @@ def estimated_columns(n: int, depth: int, activation: str) -> int:
 
 
 # ------------------------------------------------------------------------------------------------ the model
+def _hinge_form(architecture) -> bool:
+    """ReLU chains use the O(n) hinge program unless the dense ramps are asked for (formulation='dense', or the
+    redundant reflection ramps, which only the dense dictionary has)."""
+    return architecture.formulation == "sparse" and architecture.ramps == "data"
+
+
 class Chains1DModel(Model):
     """Deep narrow chains on 1-D data (Deep1D, depth >= 3): ReLU ramps, absolute-value vertices."""
 
@@ -341,13 +465,17 @@ class Chains1DModel(Model):
     def size_estimate(self, X, architecture) -> dict:
         n = X.shape[0]
         if architecture.activation == "relu":
+            if _hinge_form(architecture):
+                return {"kind": "hinge weights (the n(n-1)/2 ramps in O(n) form)", "count": n}
             return {"kind": "ramp columns", "count": n * (n - 1) // 2}
         return {"kind": "vertex solves (columns are fewer)", "count": abs_chain_work(n, architecture.depth)}
 
     def build(self, X, y, architecture, beta, *, bias, mode, duplicates, progress):
         dictionary_inputs(X, y, bias, mode, duplicates)
         x = X[:, 0]
-        if architecture.activation == "relu":
+        if architecture.activation == "relu" and _hinge_form(architecture):
+            dictionary = RampHinges(x, architecture.depth)
+        elif architecture.activation == "relu":
             dictionary = relu_ramp_dictionary(x, architecture.depth, architecture.ramps)
         else:
             dictionary = abs_chain_dictionary(x, architecture.depth, max_columns=architecture.max_columns)

@@ -94,27 +94,54 @@ def symmetry_window(f, c: float, span: float, fmax: float, tol: float = WINDOW_T
     return best
 
 
+def unit_features(unit: dict, activation: str, scale: float) -> tuple[str, list[float], list[tuple[float, int]]]:
+    """(description, breakpoints, mirror centres with their level) of one unit of a 1-D net, from its parameters
+    in the network's description: a two-layer unit (``breakpoint``, ``orientation``), a ReLU ramp (``ramp``) or an
+    absolute-value chain (``a``)."""
+    if "ramp" in unit:
+        a, b = (float(v) for v in unit["ramp"])
+        return f"ramp({a:.6g}, {b:.6g})", [a, b], []
+    if "a" in unit:
+        params = [float(v) for v in unit["a"]]
+        inner = "x"
+        for v in params:
+            inner = f"|{inner} - {v:.6g}|"
+        centres = chain_centres(params)
+        return inner, kinks(lambda t: chain_value(t, params), [c for c, _ in centres], scale), centres
+    c = float(unit["breakpoint"])
+    if activation in ("sign", "threshold"):
+        return f"{activation}(x - {c:.6g})", [c], []
+    side = "+" if unit.get("orientation", 1.0) > 0 else "-"
+    return f"{activation}({side}(x - {c:.6g}))", [c], ([(c, 1)] if activation == "abs" else [])
+
+
+def chain_value(t, params) -> np.ndarray:
+    """g_a(t) = | ... || t - a1 | - a2 | ... - a_{L-1} |."""
+    h = np.abs(np.asarray(t, dtype=np.float64) - params[0])
+    for a in params[1:]:
+        h = np.abs(h - a)
+    return h
+
+
 def symmetries(trained) -> dict:
-    """The ``symmetry`` section: ``features`` (one per active unit) and ``windows`` of the fitted function."""
-    prog, res = trained.program, trained.result
-    dictionary = prog.dictionary
-    x = prog.X[:, 0]
-    cols = res.network.meta.get("dictionary_columns", [])
-    # map network units back to their coefficients
-    z = res.z
+    """The ``symmetry`` section: ``features`` (one per unit of the rebuilt network, from its description) and
+    ``windows`` of the fitted function."""
+    x = trained.program.X[:, 0]
+    net = trained.result.network
+    activation = net.meta.get("activation", {}).get("name", "")
+    scale = float(np.ptp(x)) or 1.0
     features, centres = [], {}
-    for j in cols:
-        bps, cs = dictionary.feature_breakpoints(j)
+    for unit in net.meta.get("units", []):
+        text, bps, cs = unit_features(unit, activation, scale)
         features.append({
-            "unit": dictionary.describe(j),
-            "coefficient": float(z[j]),
+            "unit": text,
+            "coefficient": float(unit["z"]),
             "centres": [{"x": c, "level": lvl} for c, lvl in cs],
             "breakpoints": [classify_point(b, x) for b in bps],
         })
         for c, lvl in cs:
             key = round(c, 12)
             centres[key] = min(lvl, centres.get(key, lvl))
-    net = res.network
     f = lambda t: net.predict(np.asarray(t, dtype=np.float64).reshape(-1, 1))  # noqa: E731
     lo, hi = float(x.min()), float(x.max())
     fmax = float(np.max(np.abs(f(np.linspace(lo, hi, 2001)))))

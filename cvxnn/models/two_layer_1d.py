@@ -30,26 +30,57 @@ import numpy as np
 from ..activations import Activation
 from ..colgen import dictionary_program
 from ..network import Layer, Network, Penalty, PenaltyTerm
-from ..prune import active_set
+from ..program import DenseColumns
 from .base import Model, check_two_layer, dictionary_inputs
+from .hinges_1d import Grid1D, KinkOperator, StepOperator
 from .symmetry_1d import symmetries
 
 
 @dataclass
-class BreakpointDictionary1D:
-    """Columns ``sigma(orientation_j * (x - breakpoint_j))`` evaluated at the training points."""
+class BreakpointDictionary1D(DenseColumns):
+    """Columns ``sigma(orientation_j * (x - breakpoint_j))`` at the training points x, as an O(n) operator
+    (:mod:`cvxnn.models.hinges_1d`; ``formulation='sparse'``) or as a stored n x K matrix (``'dense'``, and always
+    for bias 'none', whose breakpoint 0 need not be a data point)."""
 
-    matrix: np.ndarray  # (n, m)
-    breakpoints: np.ndarray  # (m,)
-    orientations: np.ndarray  # (m,) of +-1
+    x: np.ndarray  # (n,) training inputs
+    breakpoints: np.ndarray  # (K,)
+    orientations: np.ndarray  # (K,) of +-1
     activation: Activation
+    formulation: str = "sparse"
+
+    def __post_init__(self):
+        self.x = np.asarray(self.x, dtype=np.float64).reshape(-1)
+        self.grid = Grid1D.of(self.x)
+        self.operator = None
+        if self.formulation == "sparse":
+            self.operator = column_operator(self.grid, self.breakpoints, self.orientations, self.activation)
+        self.matrix = self.features(self.x) if self.operator is None else None
 
     @property
     def size(self) -> int:
-        return int(self.matrix.shape[1])
+        return int(self.breakpoints.size)
+
+    def apply(self, z) -> np.ndarray:
+        return DenseColumns.apply(self, z) if self.operator is None else self.operator.apply(z)
+
+    def scores(self, lam) -> np.ndarray:
+        return DenseColumns.scores(self, lam) if self.operator is None else self.operator.scores(lam)
+
+    def columns(self, idx) -> np.ndarray:
+        return DenseColumns.columns(self, idx) if self.operator is None else self.operator.columns(idx)
+
+    def column_norms(self, idx) -> np.ndarray:
+        return DenseColumns.column_norms(self, idx) if self.operator is None else self.operator.column_norms(idx)
+
+    def cvxpy_fit(self, z, xi=None):
+        return DenseColumns.cvxpy_fit(self, z, xi) if self.operator is None else self.operator.cvxpy_fit(z, xi)
+
+    def fit_map(self, idx):
+        """A sparse equivalent of the columns idx for pruning (:meth:`KinkOperator.fit_map`); None when stored."""
+        return None if self.operator is None else self.operator.fit_map(idx)
 
     def features(self, x) -> np.ndarray:
-        """The dictionary's columns evaluated at new points x (shape (k,) or (k, 1)); returns (k, m)."""
+        """The dictionary's columns evaluated at new points x (shape (k,) or (k, 1)); returns (k, K)."""
         x = np.asarray(x, dtype=np.float64).reshape(-1, 1)
         return self.activation(self.orientations[None, :] * (x - self.breakpoints[None, :]))
 
@@ -61,11 +92,6 @@ class BreakpointDictionary1D:
 
     def unit(self, j: int) -> dict:
         return {"orientation": float(self.orientations[j]), "breakpoint": float(self.breakpoints[j])}
-
-    def feature_breakpoints(self, j: int) -> tuple[list[float], list[tuple[float, int]]]:
-        """(breakpoints, mirror centres with their level) of column j: an abs unit is symmetric about its breakpoint."""
-        c = float(self.breakpoints[j])
-        return [c], ([(c, 1)] if self.activation.name == "abs" else [])
 
     def dual_sup(self, lam, X, bias):
         """Exact sup over all two-layer units: see :func:`dual_sup_two_layer_1d`."""
@@ -79,8 +105,32 @@ class BreakpointDictionary1D:
             return "both unit orientations (exact for bias-free 1-D two-layer nets)"
         return "breakpoints at data points, both orientations (exact for 1-D two-layer nets)"
 
+    def subset(self, idx) -> "BreakpointDictionary1D":
+        """The columns idx as a stored dictionary (the working set of column generation)."""
+        idx = np.asarray(idx, dtype=int)
+        return BreakpointDictionary1D(self.x, self.breakpoints[idx], self.orientations[idx], self.activation, "dense")
+
     def to_network(self, z, xi, y, beta, bias, architecture):
         return two_layer_1d_network(z, xi, self, y, beta, bias, getattr(architecture, "sign_objective", "amplitude"))
+
+
+def column_operator(grid: Grid1D, breakpoints, orientations, activation: Activation):
+    """The O(n) operator of the columns sigma(s_j (x - c_j)) with breakpoints c_j on the data (kink columns) or at
+    gap midpoints (step columns); None when a breakpoint is neither (bias 'none')."""
+    c, s = np.asarray(breakpoints, dtype=np.float64), np.asarray(orientations, dtype=np.float64)
+    t = grid.t
+    if activation.name in ("sign", "threshold"):
+        gap = np.searchsorted(t, c) - 1  # c lies strictly inside (t_gap, t_gap+1)
+        if np.any(gap < 0) or np.any(gap >= t.size - 1):
+            return None
+        first = activation(s * (t[0] - c))
+        jump = activation(s * (t[gap + 1] - c)) - activation(s * (t[gap] - c))
+        return StepOperator(grid, gap, jump, first)
+    b = np.searchsorted(t, c)
+    if np.any(b >= t.size) or np.any(t[np.minimum(b, t.size - 1)] != c):
+        return None
+    # sigma(s(x - c)) for positively homogeneous sigma: slope -sigma(-s) before c, sigma(s) after it
+    return KinkOperator(grid, b, -activation(-s), activation(s), activation(s * (t[0] - c)))
 
 
 def unit_orientations(activation: Activation) -> tuple[float, ...]:
@@ -94,49 +144,58 @@ def gap_midpoints(x: np.ndarray) -> np.ndarray:
     return 0.5 * (u[:-1] + u[1:])
 
 
-def two_layer_1d(x: np.ndarray, activation: Activation, bias: str) -> BreakpointDictionary1D:
-    """The exact dictionary of a two-layer net on the 1-D points x."""
+def two_layer_1d(x: np.ndarray, activation: Activation, bias: str, formulation: str = "sparse") \
+        -> BreakpointDictionary1D:
+    """The exact dictionary of a two-layer net on the 1-D points x: breakpoints at the data (both orientations;
+    one for abs), without the columns that vanish on the data; gap midpoints for step units."""
     x = np.asarray(x, dtype=np.float64).reshape(-1)
     if activation.name in ("sign", "threshold"):
         c = gap_midpoints(x)
-        return BreakpointDictionary1D(activation(x[:, None] - c[None, :]), c, np.ones(c.size), activation)
+        return BreakpointDictionary1D(x, c, np.ones(c.size), activation, formulation)
     centres = np.unique(x) if bias == "free" else np.zeros(1)
-    bps, signs = [], []
-    for s in unit_orientations(activation):
-        bps.append(centres)
-        signs.append(np.full(centres.shape, s))
-    breakpoints = np.concatenate(bps)
-    orientations = np.concatenate(signs)
-    dictionary = BreakpointDictionary1D(np.empty((x.size, 0)), breakpoints, orientations, activation)
-    A = dictionary.features(x)
-    keep = np.any(A != 0.0, axis=0)
-    return BreakpointDictionary1D(A[:, keep], breakpoints[keep], orientations[keep], activation)
+    orientations = np.concatenate([np.full(centres.shape, s) for s in unit_orientations(activation)])
+    breakpoints = np.tile(centres, len(unit_orientations(activation)))
+    # sigma(s (x - c)) vanishes on the data when every point is on its flat side: relu at the last point (s = +1)
+    # or the first (s = -1)
+    lo, hi = float(x.min()), float(x.max())
+    flat = activation(orientations * (hi - breakpoints)) == 0.0
+    flat &= activation(orientations * (lo - breakpoints)) == 0.0
+    keep = ~flat
+    return BreakpointDictionary1D(x, breakpoints[keep], orientations[keep], activation,
+                                  formulation if bias == "free" else "dense")
 
 
 # ------------------------------------------------------------------------------------------------ dual oracle
 def dual_sup_two_layer_1d(lam, x, activation: Activation, bias: str):
-    """sup over all units |lam^T sigma(w x + b)| for two-layer 1-D nets, per unit-normalised |w| = 1.
+    """sup over all units |lam^T sigma(w x + b)| for two-layer 1-D nets, per unit-normalised |w| = 1, in
+    O(n log n).
 
     With bias 'free' (lam must sum to zero) a unit's feature sigma(s(x - c)) is affine in the breakpoint c between
     consecutive data points and, outside the data range, equals a data-breakpoint feature plus a constant, which
-    lam annihilates; so the sup is a max over breakpoints at the data points, both orientations. Units with w = 0 are
-    constants (value 0). With bias 'none' the units are sigma(+x) and sigma(-x).
-    sign / threshold units are constant in c inside each gap: the candidates add the gap midpoints (a breakpoint at
-    a data point, where sign(0) = 0, is also evaluated). Extra candidates are valid units, so they never overstate.
-    Returns (M, the maximising unit as a dict).
+    lam annihilates; so the sup is a max over breakpoints at the data points, both orientations (scored all at once
+    by the operator of :mod:`cvxnn.models.hinges_1d`). sign / threshold units are constant in c inside each gap, and
+    a breakpoint at a data point gives the average of the two neighbouring gap features (sign(0) = 0) or one of them
+    (threshold): the max over the gap midpoints is the sup. Units with w = 0 are constants (value 0). With bias
+    'none' the units are sigma(+x) and sigma(-x). Returns (M, the maximising unit as a dict).
     """
     lam = np.asarray(lam, dtype=np.float64).reshape(-1)
     x = np.asarray(x, dtype=np.float64).reshape(-1)
-    centres = np.unique(x) if bias == "free" else np.zeros(1)
-    if bias == "free" and activation.name in ("sign", "threshold"):
-        centres = np.sort(np.concatenate([centres, 0.5 * (centres[:-1] + centres[1:])]))
-    best, unit = 0.0, {"orientation": 1.0, "breakpoint": float(centres[0])}
-    for s in (1.0, -1.0):
-        scores = lam @ activation(s * (x[:, None] - centres[None, :]))
+    grid = Grid1D.of(x)
+    if bias != "free":
+        scores = np.array([float(lam @ activation(s * x)) for s in (1.0, -1.0)])
         j = int(np.argmax(np.abs(scores)))
-        if abs(scores[j]) > best:
-            best, unit = float(abs(scores[j])), {"orientation": s, "breakpoint": float(centres[j])}
-    return best, unit
+        return float(abs(scores[j])), {"orientation": (1.0, -1.0)[j], "breakpoint": 0.0}
+    if activation.name in ("sign", "threshold"):
+        if grid.m < 2:
+            return 0.0, {"orientation": 1.0, "breakpoint": float(grid.t[0])}
+        c = 0.5 * (grid.t[:-1] + grid.t[1:])
+        s = np.ones(c.size)
+    else:
+        c = np.concatenate([grid.t, grid.t])
+        s = np.concatenate([np.ones(grid.m), -np.ones(grid.m)])
+    scores = column_operator(grid, c, s, activation).scores(lam)
+    j = int(np.argmax(np.abs(scores)))
+    return float(abs(scores[j])), {"orientation": float(s[j]), "breakpoint": float(c[j])}
 
 
 # ------------------------------------------------------------------------------------------------ invert
@@ -169,7 +228,7 @@ def two_layer_1d_network(z, xi, dictionary: BreakpointDictionary1D, y: np.ndarra
     |z_j|.
     """
     z = np.asarray(z, dtype=np.float64)
-    idx = active_set(z, xi, dictionary.matrix, y, beta)
+    idx = np.flatnonzero(z)
     if dictionary.activation.name in ("sign", "threshold"):
         return _step_network(z, xi, idx, dictionary, beta, sign_objective)
     gamma = np.sqrt(np.abs(z[idx]))
@@ -181,15 +240,21 @@ def two_layer_1d_network(z, xi, dictionary: BreakpointDictionary1D, y: np.ndarra
     hidden = Layer(W1, b1, dictionary.activation)
     out = Layer(alpha.reshape(1, -1), [float(xi)], Activation("identity"))
     meta = {"model": "two-layer", "activation": dictionary.activation.to_dict(), "bias_convention": bias,
-            "dictionary_columns": [int(j) for j in idx]}
+            "dictionary_columns": [int(j) for j in idx], "units": _units(dictionary, z, idx)}
     return Network([hidden, out], weight_decay_penalty(beta), meta)
+
+
+def _units(dictionary, z, idx) -> list[dict]:
+    """Each unit's breakpoint, orientation and coefficient z_j (the symmetry report reads them)."""
+    return [{**dictionary.unit(int(j)), "z": float(z[j])} for j in idx]
 
 
 def _step_network(z, xi, idx, dictionary, beta, objective) -> Network:
     c = dictionary.breakpoints[idx]
     hidden = Layer(np.ones((idx.size, 1)), -c, dictionary.activation)
     meta = {"model": "two-layer", "activation": dictionary.activation.to_dict(), "bias_convention": "free",
-            "sign_objective": objective, "dictionary_columns": [int(j) for j in idx]}
+            "sign_objective": objective, "dictionary_columns": [int(j) for j in idx],
+            "units": _units(dictionary, z, idx)}
     identity = Activation("identity")
     if objective == "l1-outer":
         out = Layer(z[idx].reshape(1, -1), [float(xi)], identity)
@@ -212,7 +277,7 @@ class TwoLayer1DModel(Model):
 
     def build(self, X, y, architecture, beta, *, bias, mode, duplicates, progress):
         dictionary_inputs(X, y, bias, mode, duplicates)
-        dictionary = two_layer_1d(X[:, 0], architecture.act, bias)
+        dictionary = two_layer_1d(X[:, 0], architecture.act, bias, architecture.formulation)
         return dictionary_program(X, y, architecture, beta, dictionary, bias, mode, duplicates,
                                   column_generation=getattr(architecture, "column_generation", None))
 

@@ -36,7 +36,7 @@ from ..activations import Activation
 from ..colgen import dictionary_program
 from ..errors import InvalidDataError, ProblemTooLargeError, UnsupportedCombinationError
 from ..network import Layer, Network, Penalty, PenaltyTerm
-from ..prune import active_set
+from ..program import DenseColumns
 from ..validation import feature_inputs
 from .base import Model, check_two_layer, dictionary_inputs
 
@@ -111,7 +111,7 @@ def _wedge_features(Xnew: np.ndarray, U: np.ndarray, offsets: np.ndarray) -> np.
 
 
 @dataclass
-class WedgeDictionary:
+class WedgeDictionary(DenseColumns):
     """Columns ``|u_j^T (x - x_{p_j})|`` with ||u_j||_1 = 1, evaluated at the training points X (n, d)."""
 
     X: np.ndarray  # (n, d) training inputs
@@ -184,7 +184,7 @@ class WedgeDictionary:
         """w = sqrt|z_j| u_j, b = -sqrt|z_j| u_j^T x_{p_j}, alpha = sign(z_j) sqrt|z_j|: unit j computes
         z_j |u_j^T (x - x_{p_j})| and costs beta |z_j| under the l1-row penalty."""
         z = np.asarray(z, dtype=np.float64)
-        idx = active_set(z, xi, self.matrix, y, beta)
+        idx = np.flatnonzero(z)
         g = np.sqrt(np.abs(z[idx]))
         W1 = g[:, None] * self.directions[idx]
         b1 = g * self.offsets[idx]

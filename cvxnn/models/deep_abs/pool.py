@@ -44,7 +44,7 @@ import numpy as np
 from ...activations import Activation
 from ...errors import ProblemTooLargeError, UnsupportedCombinationError
 from ...network import Layer, Network, Penalty, PenaltyTerm
-from ...prune import active_set
+from ...program import DenseColumns
 from ...validation import feature_inputs
 from ..chains_1d import dedupe_columns
 
@@ -256,7 +256,7 @@ def label_scores(X: np.ndarray, V: np.ndarray, labels: Labels, lam: np.ndarray) 
 
 # ------------------------------------------------------------------------------------ explicit columns
 @dataclass
-class ChainColumns:
+class ChainColumns(DenseColumns):
     """Explicit columns ``||v_j^T x - a1_j| - a2_j|`` evaluated at the training points (a materialised dictionary:
     the working set of column generation, or a small pool)."""
 
@@ -329,7 +329,7 @@ class ChainColumns:
         """t = |z|^(1/3): u = t v, b1 = -a1 t, w2 = t, b2 = -a2 t^2, alpha = sign(z) t (theory: "Three-layer
         absolute-value nets in d dimensions")."""
         z = np.asarray(z, dtype=np.float64)
-        idx = active_set(z, xi, self.matrix, y, beta)
+        idx = np.flatnonzero(z)
         t = np.abs(z[idx]) ** (1.0 / 3.0)
         layers = [Layer(t[:, None] * self.directions[idx], -self.a[idx, 0] * t, Activation("abs")),
                   Layer(np.diag(t), -self.a[idx, 1] * t ** 2, Activation("abs")),

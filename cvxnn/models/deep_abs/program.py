@@ -11,7 +11,7 @@ import numpy as np
 from ...colgen import ColumnGenerationProgram, generate_columns
 from ...errors import ProblemTooLargeError
 from ...program import InterpolationProgram, LassoProgram, SolveResult, resolve_solver
-from ...prune import caratheodory_prune
+from ...prune import prune_solution
 from ...solvers import SolverRun
 from .arc import ORACLE_L2_ARCS, arc_oracle
 from .pool import (
@@ -200,7 +200,7 @@ class DeepAbsProgram(ColumnGenerationProgram):
         res.run = SolverRun(res.run.solver, res.run.accuracy, res.run.status, res.run.raw_status,
                             res.run.tolerance, res.run.options, times, iterations, res.run.error)
         z, xi = res.z, res.xi
-        convex, l1 = self.convex_objective(z, xi), float(np.sum(np.abs(z)))
-        if prune:
-            z, xi = caratheodory_prune(self.dictionary.matrix, z, xi, True)
+        z, xi = prune_solution(self.dictionary, z, xi, self.y, self.penalty_beta, True,
+                               residual_dual=res.dual is None, vertex=prune)
+        convex, l1 = self.convex_objective(z, xi), float(np.sum(np.abs(z)))  # of the returned solution
         return SolveResult(res.run, z, xi, res.dual, convex, l1, self.reconstruct(z, xi), self.penalty_beta)
