@@ -228,9 +228,11 @@ def test_interpolation_mode(norm):
     assert tr.certificate.fit_error < 1e-8
 
 
-def _train_torch(X, y, beta, norm, starts, width, steps, seed):
+def _train_torch(X, y, beta, norm, starts, width, steps, seed, lbfgs_iterations=1000):
     """Many-start nonconvex training of f = sum_i alpha_i |w2_i |u_i x + b1_i| + b2_i| + xi with
-    (beta/3) sum (|alpha|^3 + ||u||^3 + |w2|^3), all starts in one float64 tensor (Adam)."""
+    (beta/3) sum (|alpha|^3 + ||u||^3 + |w2|^3), all starts in one float64 tensor: Adam with a cosine schedule,
+    then L-BFGS (strong Wolfe line search) from where Adam stopped. Returns the objectives of every start after
+    Adam and after L-BFGS (each entry the objective of an actual net)."""
     torch = require("torch")
     g = torch.Generator().manual_seed(seed)
     Xt, yt = torch.tensor(X), torch.tensor(y)
@@ -260,22 +262,42 @@ def _train_torch(X, y, beta, norm, starts, width, steps, seed):
         objectives().sum().backward()
         opt.step()
     with torch.no_grad():
-        return objectives().numpy()
+        after_adam = objectives().numpy().copy()
+    lbfgs = torch.optim.LBFGS(list(P.values()), lr=1.0, max_iter=lbfgs_iterations, history_size=50,
+                              tolerance_grad=1e-12, tolerance_change=1e-15, line_search_fn="strong_wolfe")
+
+    def closure():
+        lbfgs.zero_grad()
+        total = objectives().sum()
+        total.backward()
+        return total
+
+    lbfgs.step(closure)
+    with torch.no_grad():
+        return after_adam, objectives().numpy()
 
 
-@pytest.mark.parametrize("norm", ["l1", "l2"])
-def test_many_start_training_never_beats_the_certified_optimum(norm):
-    _check_many_start(*_instance(8, n=6), norm, starts=16, width=8, steps=1500, seed=0)
+# The best start's objective relative to the certified optimum, measured (torch 2.13.0 CPU, float64, one thread,
+# these seeds): d = 2 (instance 8): l1 +0.092%, l2 +1.56%; d = 3 (instance 12): l1 +1.86%, l2 +0.16%. Adam alone
+# reached the same to within 0.01% here; L-BFGS does not escape the kinks of |.|. The bounds below are a little
+# above those numbers, so a certified "optimum" that training beats, or one that is far from what training
+# reaches, fails.
+@pytest.mark.parametrize("norm,within", [("l1", 0.0015), ("l2", 0.02)])
+def test_many_start_training_never_beats_the_certified_optimum(norm, within):
+    _check_many_start(*_instance(8, n=6), norm, within, starts=16, width=8, steps=1500, seed=0)
 
 
-def _check_many_start(X, y, norm, **training):
+def _check_many_start(X, y, norm, within, **training):
     beta = 0.05
     tr = cvxnn.train(X, y, cvxnn.DeepAbs(3, norm), beta=beta)
     assert tr.certificate.globally_optimal
-    obj = _train_torch(X, y, beta, norm, **training)
-    assert np.all(obj >= tr.certificate.dual_objective - 1e-9)
+    after_adam, after_lbfgs = _train_torch(X, y, beta, norm, **training)
+    # no start, at any stage, goes below the certified lower bound (weak duality)
+    assert np.all(after_adam >= tr.certificate.lower_bound - 1e-9)
+    assert np.all(after_lbfgs >= tr.certificate.lower_bound - 1e-9)
     # and training does get close: the optimum is not a loose bound
-    assert obj.min() <= tr.certificate.objective * 1.2
+    best = min(after_adam.min(), after_lbfgs.min())
+    assert best <= tr.certificate.objective * (1 + within)
 
 
 # ------------------------------------------------------------------------------------------ bad input
@@ -315,6 +337,6 @@ def test_cli_solves_deep_abs_in_d2_and_d3(tmp_path):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("norm", ["l1", "l2"])
-def test_many_start_training_in_d3_never_beats_the_certified_optimum(norm):
-    _check_many_start(*_instance(12, n=6, d=3), norm, starts=24, width=10, steps=3000, seed=1)
+@pytest.mark.parametrize("norm,within", [("l1", 0.025), ("l2", 0.0025)])
+def test_many_start_training_in_d3_never_beats_the_certified_optimum(norm, within):
+    _check_many_start(*_instance(12, n=6, d=3), norm, within, starts=24, width=10, steps=3000, seed=1)

@@ -348,12 +348,14 @@ class PatternGenerationProgram:
         return arrangement_dual_sup(lam, self.Xb, self.full.patterns, self.act)
 
     def solve(self, solver="auto", accuracy="high", time_limit=None, warm_start=False, prune=True, progress=False,
-              initial=None, **options) -> SolveResult:
-        """``initial``: indices into the full pattern list to start from (default: oracle scores plus samples)."""
+              initial=None, max_rounds: int = 50, **options) -> SolveResult:
+        """``initial``: indices into the full pattern list to start from (default: oracle scores plus samples).
+        ``max_rounds``: the most pattern-generation rounds (a run stopped early is not certified by the full
+        oracle)."""
         self.final, res, self.log = pattern_generation(
             self.X, self.y, self.architecture, self.beta.value, self.bias, self.full, output_bias=self.output_bias,
             solver=solver, accuracy=accuracy, time_limit=time_limit, progress=progress, duplicates=self.duplicates,
-            initial=initial)
+            initial=initial, max_rounds=max_rounds)
         return res
 
 
