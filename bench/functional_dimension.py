@@ -12,6 +12,11 @@ Regenerate: python bench/functional_dimension.py  (writes results/functional-dim
 
 from __future__ import annotations
 
+import os
+
+for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")  # tiny matrices: one BLAS thread is fastest
+
 import platform
 import sys
 from fractions import Fraction

@@ -19,12 +19,15 @@ def bench_module(name: str):
 
 
 def tables(results_file: str) -> list[list[dict]]:
-    """Every markdown table of results/<results_file>, as lists of {header: cell} rows (cells stripped)."""
+    """Every markdown table of results/<results_file>, as lists of {header: cell} rows (cells stripped); a header
+    that repeats an earlier one of its table gets a suffix: 'loss', 'loss (2)'."""
     lines = (ROOT / "results" / results_file).read_text().splitlines()
     out, i = [], 0
     while i < len(lines):
         if lines[i].startswith("|") and i + 1 < len(lines) and lines[i + 1].startswith("|---"):
-            head = [c.strip() for c in lines[i].strip().strip("|").split("|")]
+            head = []
+            for c in (c.strip() for c in lines[i].strip().strip("|").split("|")):
+                head.append(c if c not in head else f"{c} ({sum(h.split(' (')[0] == c for h in head) + 1})")
             rows, i = [], i + 2
             while i < len(lines) and lines[i].startswith("|"):
                 cells = [c.strip() for c in lines[i].strip().strip("|").split("|")]
