@@ -15,6 +15,7 @@ from .torch_interop import layers_from_torch, network_to_torch
 from .validation import check_xy
 
 PENALTY_NORMS = ("entry", "l2-row", "l1-row")
+PREDICT_BLOCK_ENTRIES = 4_000_000  # hidden activations computed at once by Network.predict
 
 
 @dataclass
@@ -87,7 +88,9 @@ class Network:
         return int(self.layers[0].weight.shape[1])
 
     def predict(self, X) -> np.ndarray:
-        """Layered forward pass on inputs X of shape (n, d) (or (n,) for d = 1); returns shape (n,)."""
+        """Layered forward pass on inputs X of shape (n, d) (or (n,) for d = 1); returns shape (n,). Rows go through
+        in blocks so that no hidden activation array exceeds PREDICT_BLOCK_ENTRIES entries (wide nets on many points
+        stay in bounded memory)."""
         X = np.array(X, dtype=np.float64)
         if X.ndim == 1 and self.input_dim == 1:
             X = X.reshape(-1, 1)
@@ -95,10 +98,15 @@ class Network:
             raise InvalidDataError(
                 f"predict needs inputs of shape (n, {self.input_dim}); received shape {X.shape}."
             )
-        H = X
-        for layer in self.layers:
-            H = layer.forward(H)
-        return H[:, 0]
+        width = max([1] + [layer.weight.shape[0] for layer in self.layers])
+        block = max(1, PREDICT_BLOCK_ENTRIES // width)
+        out = np.empty(X.shape[0])
+        for s in range(0, X.shape[0], block):
+            H = X[s:s + block]
+            for layer in self.layers:
+                H = layer.forward(H)
+            out[s:s + block] = H[:, 0]
+        return out
 
     def penalty_value(self) -> float:
         return self.penalty.value(self.layers)
