@@ -8,7 +8,7 @@ chains), then ``min (1/2)||A z + xi - y||^2 + beta ||z||_1`` in CVXPY with Clara
 the table shows medians and their ratio. A reference whose matrix would exceed ``--max-entries`` entries is not
 built ("too large"), and a reference slower than ``--slow`` seconds is not repeated. Peak memory: each case once
 more in a fresh child process, its peak resident set above the level reached after importing and making the data
-(``resource.getrusage``). Growth exponents: least-squares slopes of log(median time) against log n.
+(``VmHWM`` of /proc/self/status). Growth exponents: least-squares slopes of log(median time) against log n.
 
 Regenerate: python bench/speed_1d.py   (writes results/speed-1d.md; about 25 minutes on 2 cores)
 Options: --out PATH, --repeats N (3), --sizes 100,200,400,1000,10000, --big 100000 (cvxnn alone, two-layer relu,
@@ -106,18 +106,29 @@ def run_cvxnn(model: str, x, y) -> dict:
 
 
 # ------------------------------------------------------------------------------------------------ memory
-def child(which: str, model: str, n: int) -> None:
-    """Run one case and print its peak resident set above the level after imports and data (JSON)."""
+def high_water_mb() -> float:
+    """This process's peak resident set (MB): VmHWM of /proc/self/status, which starts afresh at exec (getrusage's
+    ru_maxrss would keep the forking parent's high-water mark), else ru_maxrss."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return float(line.split()[1]) / 1024.0
+    except OSError:
+        pass
     import resource
 
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+
+
+def child(which: str, model: str, n: int) -> None:
+    """Run one case and print its peak resident set above the level after imports and data (JSON)."""
     import cvxnn  # noqa: F401  (imported before the baseline)
     import cvxpy  # noqa: F401
 
     x, y = data(n)
-    base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    base = high_water_mb()
     out = run_cvxnn(model, x, y) if which == "cvxnn" else run_reference(model, x, y)
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    print(json.dumps({**out, "peak_mb": max(peak - base, 0) / 1024.0}))
+    print(json.dumps({**out, "peak_mb": max(high_water_mb() - base, 0.0)}))
 
 
 def peak_memory(which: str, model: str, n: int, timeout: float) -> float | None:
