@@ -47,6 +47,8 @@ class TwoLayer:
     inner_norm: str = "l2"
     # 1-D data, free biases: 'sparse' (the O(n) banded program) or 'dense' (the Lasso over the stored n x 2n matrix)
     formulation: str = "sparse"
+    # 1-D data, free biases: add an unpenalised linear term c x (a skip connection) to the net
+    linear_term: bool = False
 
     def __post_init__(self):
         act = Activation(self.activation, self.leaky_slope)
@@ -60,6 +62,7 @@ class TwoLayer:
         object.__setattr__(self, "patterns", check_choice(self.patterns, PATTERN_MODES, "patterns mode"))
         object.__setattr__(self, "inner_norm", check_choice(self.inner_norm, ("l2", "l1"), "inner norm"))
         object.__setattr__(self, "formulation", check_choice(self.formulation, FORMULATIONS, "formulation"))
+        _check_flag(self.linear_term, "linear_term")
         if self.inner_norm == "l1" and act.name != "abs":
             raise UnsupportedCombinationError(
                 f"inner_norm='l1' (the finite wedge dictionary) is exact for absolute-value nets only; received "
@@ -110,10 +113,15 @@ class TwoLayer:
     def family(self, d: int) -> str:
         """The model family for d-dimensional inputs: 'wedge' (inner_norm='l1'), 'arrangement' (d >= 2 or a
         penalised bias) or 'two-layer-1d'."""
-        if self.inner_norm == "l1":
-            self.resolve_bias(d)
-            return "wedge"
-        return "arrangement" if self.uses_arrangement(d) else "two-layer-1d"
+        family = "wedge" if self.inner_norm == "l1" else "arrangement" if self.uses_arrangement(d) else "two-layer-1d"
+        self.resolve_bias(d)
+        if self.linear_term and (family != "two-layer-1d" or self.resolve_bias(d) != "free"):
+            raise UnsupportedCombinationError(
+                f"linear_term=True (an unpenalised skip term c x) is available for nets on 1-D data with bias='free'; "
+                f"received {d}-dimensional inputs, bias={self.resolve_bias(d)!r}, inner_norm={self.inner_norm!r}. "
+                "Drop linear_term, or use 1-D data with free biases."
+            )
+        return family
 
     def uses_arrangement(self, d: int) -> bool:
         """True when the exact program is the group Lasso over the hyperplane arrangement (d >= 2 or a penalised
@@ -130,7 +138,14 @@ class TwoLayer:
             d["inner_norm"] = self.inner_norm
         if self.formulation != "sparse":
             d["formulation"] = self.formulation
+        if self.linear_term:
+            d["linear_term"] = True
         return d
+
+
+def _check_flag(value, name: str) -> None:
+    if not isinstance(value, bool):
+        raise InvalidParameterError(f"{name} must be True or False; received {value!r}.")
 
 
 def _free_bias_only(model: str, bias) -> str:
@@ -168,6 +183,7 @@ class Deep1D:
     column_generation: bool | None = None  # None: automatic above COLUMN_GENERATION_THRESHOLD columns
     # ReLU chains and depth 2: 'sparse' (the O(n) hinge program) or 'dense' (the Lasso over the stored ramps)
     formulation: str = "sparse"
+    linear_term: bool = False  # add an unpenalised linear term c x (a skip connection) to the net
 
     def __post_init__(self):
         act = Activation(self.activation)
@@ -184,6 +200,7 @@ class Deep1D:
             )
         object.__setattr__(self, "ramps", check_choice(self.ramps, RAMP_FAMILIES, "ramp family"))
         object.__setattr__(self, "formulation", check_choice(self.formulation, FORMULATIONS, "formulation"))
+        _check_flag(self.linear_term, "linear_term")
         if self.bias is not None:
             object.__setattr__(self, "bias", check_choice(self.bias, BIAS_CONVENTIONS, "bias convention"))
         if isinstance(self.max_columns, bool) or not isinstance(self.max_columns, int) or self.max_columns < 1:
@@ -216,6 +233,8 @@ class Deep1D:
             d["ramps"] = self.ramps
         if self.formulation != "sparse":
             d["formulation"] = self.formulation
+        if self.linear_term:
+            d["linear_term"] = True
         return d
 
 

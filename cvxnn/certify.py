@@ -31,6 +31,21 @@ TOL_RECONSTRUCTION = 1e-6
 TOL_FIT = 1e-7  # interpolation mode: max |f(x_i) - y_i| <= TOL_FIT * max(1, max |y|)
 
 
+def project_free(program, lam) -> np.ndarray:
+    """lam with its components along the program's unpenalised directions removed (a free output bias: lam is
+    centred; a free linear term: lam is also orthogonal to x), so that it is feasible for their dual equalities."""
+    lam = np.asarray(lam, dtype=np.float64).reshape(-1).copy()
+    F = program.free_columns() if hasattr(program, "free_columns") else None
+    if F is None and program.has_output_bias:
+        F = np.ones((lam.size, 1))
+    if F is not None and F.shape[1] == 1 and np.all(F[:, 0] == 1.0):
+        lam -= lam.mean()
+    elif F is not None and F.size:
+        Q, _ = np.linalg.qr(F)
+        lam -= Q @ (Q.T @ lam)
+    return lam
+
+
 def scale_dual(lam: np.ndarray, y: np.ndarray, beta: float, sup: float) -> tuple[float, float]:
     """Best feasible scaling t of lam and the dual value D(t lam) (theory: "Certificates")."""
     lam_sq = float(lam @ lam)
@@ -116,9 +131,7 @@ def certify_point(program, network, lam, *, convex_objective=None, dual_source="
     max|y|)``. The pass rule is in the module docstring.
     """
     X, y = program.X, program.y
-    lam = np.asarray(lam, dtype=np.float64).reshape(-1).copy()
-    if program.has_output_bias:
-        lam -= lam.mean()
+    lam = project_free(program, lam)
     sup, unit = program.dual_sup(lam)
     failures = []
     fit_error = None

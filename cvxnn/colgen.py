@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .errors import UnsupportedCombinationError
-from .program import InterpolationProgram, LassoProgram, SolveResult, resolve_solver
+from .program import InterpolationProgram, LassoProgram, SolveResult, resolve_solver, top_columns
 from .prune import prune_solution
 from .solvers import SolverRun
 from .validation import check_beta
@@ -156,6 +156,10 @@ class ColumnGenerationProgram:
 
     def reconstruct(self, z, xi):
         return self.dictionary.to_network(z, xi, self.y, self.penalty_beta, self.bias, self.architecture)
+
+    def top_units(self, lam, k: int) -> np.ndarray:
+        """Columns of the k units of the whole dictionary scoring highest at lam."""
+        return top_columns(self.full_dictionary, lam, k)
 
     def _initial_working_set(self) -> np.ndarray:
         lam = self.y - self.y.mean() if self.has_output_bias else self.y.copy()

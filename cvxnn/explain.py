@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .certify import project_free
+
 MAX_ROWS = 12
 TIGHT = 1e-6
 
@@ -16,9 +18,7 @@ def dictionary_lesson(trained) -> str:
     interp = prog.mode == "interpolation"
     D = prog.dictionary
     beta = 1.0 if interp else float(prog.beta.value)
-    lam = res.dual.copy() if res.dual is not None else prog.y - res.network.predict(prog.X)
-    if prog.has_output_bias:
-        lam -= lam.mean()
+    lam = project_free(prog, res.dual if res.dual is not None else prog.y - res.network.predict(prog.X))
     # each column's dual constraint value |.| <= beta (dual_scores: after the column's penalty weight and any
     # multiplier of the program's own constraints)
     scores = (D.dual_scores(lam) if hasattr(D, "dual_scores") else D.scores(lam)) / beta

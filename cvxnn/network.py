@@ -72,11 +72,22 @@ class Penalty:
 
 @dataclass
 class Network:
-    """A feed-forward network with scalar output, ``layers[-1]`` being the output layer."""
+    """A feed-forward network with scalar output, ``layers[-1]`` being the output layer, and an optional linear
+    skip term: f(x) = layers(x) + linear^T x, with ``linear`` unpenalised (None: no skip term)."""
 
     layers: list[Layer]
     penalty: Penalty
     meta: dict = field(default_factory=dict)
+    linear: np.ndarray | None = None
+
+    def __post_init__(self):
+        if self.linear is not None:
+            self.linear = np.array(self.linear, dtype=np.float64).reshape(-1)
+            if self.linear.size != self.input_dim:
+                raise InvalidDataError(
+                    f"the linear skip term has {self.linear.size} entries but the network takes {self.input_dim} "
+                    "inputs."
+                )
 
     @property
     def width(self) -> int:
@@ -106,6 +117,8 @@ class Network:
             for layer in self.layers:
                 H = layer.forward(H)
             out[s:s + block] = H[:, 0]
+        if self.linear is not None:
+            out += X @ self.linear
         return out
 
     def penalty_value(self) -> float:
@@ -133,7 +146,9 @@ class Network:
                 }
                 for layer in self.layers
             ],
-            "forward": "h = activation(weight @ h + bias) for each layer in order; output = h[0]",
+            "forward": "h = activation(weight @ h + bias) for each layer in order; output = h[0]"
+                       + (" + linear . x (an unpenalised skip term)" if self.linear is not None else ""),
+            **({"linear": self.linear.tolist()} if self.linear is not None else {}),
             "penalty": {
                 "beta": self.penalty.beta,
                 "description": self.penalty.description,
@@ -154,7 +169,7 @@ class Network:
             penalty = Penalty(float(pen["beta"]), [PenaltyTerm(**t) for t in pen["terms"]], pen.get("description", ""))
         except (KeyError, TypeError, ValueError) as exc:
             raise ProblemFileError(f"not a cvxnn network description: {exc!r}") from None
-        return cls(layers, penalty, dict(d.get("meta", {})))
+        return cls(layers, penalty, dict(d.get("meta", {})), d.get("linear"))
 
     def save(self, path) -> Path:
         """Write the weights to ``path`` (.npz, exact float64) and the description to the same stem with .json."""
@@ -166,6 +181,9 @@ class Network:
         desc = self.to_dict()
         for L in desc["layers"]:
             L.pop("weight"), L.pop("bias")
+        if self.linear is not None:
+            arrays["linear"] = self.linear
+            desc.pop("linear")
         arrays["description"] = np.array(json.dumps(desc))
         np.savez(path, **arrays)
         path.with_suffix(".json").write_text(json.dumps(self.to_dict(), indent=1))
@@ -180,12 +198,15 @@ class Network:
                 for i, L in enumerate(desc["layers"]):
                     L["weight"] = data[f"weight_{i}"]
                     L["bias"] = data[f"bias_{i}"]
+                if "linear" in data:
+                    desc["linear"] = data["linear"]
         except (OSError, KeyError, ValueError) as exc:
             raise ProblemFileError(f"could not read a cvxnn network from {str(path)!r}: {exc}") from None
         return cls.from_dict(desc)
 
     def to_torch(self):
-        """An equivalent ``torch.nn.Sequential`` in float64 (requires the optional torch extra)."""
+        """An equivalent float64 torch module (requires the optional torch extra): a ``torch.nn.Sequential``, or,
+        with a linear skip term, a module adding it to one."""
         return network_to_torch(self)
 
     @classmethod

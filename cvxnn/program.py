@@ -95,6 +95,100 @@ def native_matrix(dictionary) -> np.ndarray | None:
     return dictionary.columns(np.arange(dictionary.size))
 
 
+def top_columns(dictionary, lam, k: int) -> np.ndarray:
+    """The k columns of a dictionary with the largest |A_j^T lam| (the free columns of :class:`WithFreeColumns` and
+    weighted columns, which are not unit-cost units, are left out)."""
+    D = getattr(dictionary, "inner", dictionary)
+    if getattr(D, "weights", None) is not None or D.size == 0:
+        return np.zeros((len(lam), 0))
+    scores = np.abs(D.scores(np.asarray(lam, dtype=np.float64)))
+    k = min(k, scores.size)
+    return D.columns(np.argpartition(-scores, k - 1)[:k])
+
+
+class WithFreeColumns:
+    """A dictionary plus unpenalised columns F (n x k, here the linear term x of 1-D nets): coefficients
+    (z, c) with the fit A z + F c and penalty beta sum_j c_j |z_j| (weight 0 on c). Free columns are dual equality
+    constraints (F^T lambda = 0): the certificate projects its dual point onto their orthogonal complement
+    (``free_columns``), and the oracle over units is the inner dictionary's. ``attach(network, c)`` puts the free
+    coefficients into the rebuilt network (the linear skip term). Everything else is the inner dictionary's."""
+
+    def __init__(self, inner, F: np.ndarray, names: list[str], attach):
+        self.inner = inner
+        self.F = np.asarray(F, dtype=np.float64).reshape(len(F), -1)
+        self.names = list(names)
+        self.attach = attach
+        w = getattr(inner, "weights", None)
+        self.weights = np.concatenate([np.ones(inner.size) if w is None else np.asarray(w, float),
+                                       np.zeros(self.k)])
+
+    def __getattr__(self, name):  # attributes not defined here are the inner dictionary's
+        if name == "inner":
+            raise AttributeError(name)
+        return getattr(self.inner, name)
+
+    @property
+    def k(self) -> int:
+        return int(self.F.shape[1])
+
+    @property
+    def size(self) -> int:
+        return self.inner.size + self.k
+
+    @property
+    def matrix(self):
+        A = getattr(self.inner, "matrix", None)
+        return None if A is None else np.hstack([A, self.F])
+
+    @property
+    def free_columns(self) -> np.ndarray:
+        return self.F
+
+    def split(self, z):
+        z = np.asarray(z, dtype=np.float64)
+        return z[: self.inner.size], z[self.inner.size:]
+
+    def apply(self, z) -> np.ndarray:
+        zi, c = self.split(z)
+        return self.inner.apply(zi) + self.F @ c
+
+    def scores(self, lam) -> np.ndarray:
+        return np.concatenate([self.inner.scores(lam), self.F.T @ np.asarray(lam, dtype=np.float64)])
+
+    def columns(self, idx) -> np.ndarray:
+        idx = np.asarray(idx, dtype=int)
+        inner = idx[idx < self.inner.size]
+        out = np.empty((self.F.shape[0], idx.size))
+        out[:, idx < self.inner.size] = self.inner.columns(inner)
+        out[:, idx >= self.inner.size] = self.F[:, idx[idx >= self.inner.size] - self.inner.size]
+        return out
+
+    def column_norms(self, idx) -> np.ndarray:
+        return np.linalg.norm(self.columns(idx), axis=0)
+
+    def cvxpy_fit(self, z, xi=None):
+        fit, cons = self.inner.cvxpy_fit(z[: self.inner.size], xi)
+        return fit + self.F @ z[self.inner.size:], cons
+
+    def subset(self, idx) -> "WithFreeColumns":
+        """The inner columns idx (free columns are always kept)."""
+        idx = np.asarray(idx, dtype=int)
+        return WithFreeColumns(self.inner.subset(idx[idx < self.inner.size]), self.F, self.names, self.attach)
+
+    def describe(self, j: int) -> str:
+        return self.inner.describe(j) if j < self.inner.size else f"{self.names[j - self.inner.size]} (free)"
+
+    def prune(self, z, xi, y, beta, intercept, residual_dual, vertex):
+        """Pruning keeps the free coefficients and prunes the inner ones against y - F c."""
+        zi, c = self.split(z)
+        zi, xi = prune_solution(self.inner, zi, xi, y - self.F @ c, beta, intercept, residual_dual, vertex)
+        return np.concatenate([zi, c]), xi
+
+    def to_network(self, z, xi, y, beta, bias, architecture):
+        zi, c = self.split(z)
+        return self.attach(self.inner.to_network(zi, xi, y - self.F @ c, beta, bias, architecture), c)
+
+
 class DictionaryProgram:
     """Shared part of the programs over a finite 1-D dictionary: data, dictionary, oracle and reconstruction.
     Subclasses set ``mode``, ``program_kind``, ``problem``, ``data_constraint`` (whose multiplier is the dual vector
@@ -140,6 +234,13 @@ class DictionaryProgram:
     def has_output_bias(self) -> bool:
         return self.xi is not None
 
+    def free_columns(self) -> np.ndarray | None:
+        """The unpenalised directions of the fit (ones for the output bias, the dictionary's free columns): a dual
+        point must be orthogonal to all of them (the certificate projects it)."""
+        cols = ([np.ones(self.n)] if self.xi is not None else []) + \
+            list(np.asarray(getattr(self.dictionary, "free_columns", np.zeros((self.n, 0)))).T)
+        return np.column_stack(cols) if cols else None
+
     def summary(self) -> dict:
         return {
             **self.architecture.describe(),
@@ -161,6 +262,10 @@ class DictionaryProgram:
 
     def reconstruct(self, z, xi) -> Network:
         return self.dictionary.to_network(z, xi, self.y, self.penalty_beta, self.bias, self.architecture)
+
+    def top_units(self, lam, k: int) -> np.ndarray:
+        """Columns (n x <= k) of the k dictionary units scoring highest at lam (unit cost: plain columns only)."""
+        return top_columns(self.dictionary, lam, k)
 
     def solve(self, solver: str = "auto", accuracy: str = "high", time_limit: float | None = None,
               warm_start: bool = False, prune: bool = True, progress: bool = False, **options) -> SolveResult:

@@ -87,6 +87,8 @@ def prune_solution(dictionary, z, xi, y, beta, intercept: bool, residual_dual: b
     ``residual_dual``: the certificate will use the network's residual (the solver gave no dual vector), so the fit
     change is bounded too. A dictionary with ``prunable = False`` gets the dust step only."""
     z = np.asarray(z, dtype=np.float64)
+    if hasattr(dictionary, "prune"):  # a composite dictionary prunes its own parts (free columns kept)
+        return dictionary.prune(z, xi, y, beta, intercept, residual_dual, vertex)
     keep = active_set(z, xi, dictionary, y, beta, getattr(dictionary, "weights", None),
                       PRUNE_FIT_RTOL if residual_dual else None)
     out = np.zeros_like(z)

@@ -57,7 +57,23 @@ def network_to_torch(net):
         mod = activation_module(layer.activation)
         if mod is not None:
             modules.append(mod)
-    return torch.nn.Sequential(*modules)
+    body = torch.nn.Sequential(*modules)
+    linear = getattr(net, "linear", None)
+    if linear is None:
+        return body
+
+    class WithSkip(torch.nn.Module):
+        """body(x) + x @ linear: the network with its unpenalised linear skip term."""
+
+        def __init__(self):
+            super().__init__()
+            self.body = body
+            self.linear = torch.nn.Parameter(torch.from_numpy(np.asarray(linear, dtype=np.float64)).reshape(-1, 1))
+
+        def forward(self, x):
+            return self.body(x) + x @ self.linear
+
+    return WithSkip()
 
 
 def layers_from_torch(module) -> list[list]:

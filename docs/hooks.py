@@ -45,6 +45,12 @@ RESULTS = [
     ("functional-dimension", "results/functional-dimension.md", "Functional dimension",
      "## Certified convex optima"),
     ("lasso-backends", "results/lasso-backends.md", "Native Lasso backends", "# "),
+    ("seed-positive-homogeneity", "results/seed-positive-homogeneity.md", "Bias-free nets: the linear floor",
+     "## Exact one-hidden-layer optima"),
+    ("seed-hidden-symmetries", "results/seed-hidden-symmetries.md", "Hidden symmetries",
+     "## Certified optima: which mechanism accounts for the deficit"),
+    ("seed-compositional-sparsity", "results/seed-compositional-sparsity.md", "Compositional sparsity",
+     "## Optimal values side by side"),
 ]
 
 

@@ -575,9 +575,11 @@ class ArrangementModel(Model):
         check_two_layer(net)
 
     def certification_program(self, X, y, architecture, beta, bias, net, output_bias, *, patterns="exact",
-                              n_samples=2000, max_patterns=100_000):
+                              n_samples=2000, max_patterns=100_000, mode="training"):
         """Pattern generation over every pattern of the exact arrangement (or the sampled ones), plus the net's own
         patterns: valid units, so adding them never overstates the oracle, and the net is a feasible point."""
+        if mode not in self.modes:
+            raise self.refuse_mode(architecture, X.shape[1], mode)
         Xb = with_bias_column(X, bias)
         if patterns == "sample":
             full = sample_patterns(Xb, n_samples, bias_column=bias == "penalized")

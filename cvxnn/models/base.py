@@ -61,7 +61,10 @@ class Model(abc.ABC):
                 f"this net is {architecture.describe()} with bias {bias!r}, whose oracle is exact without sampling. "
                 "Drop --patterns."
             )
-        return self.build(X, y, architecture, beta, bias=bias, mode="training", duplicates="merge", progress=False)
+        mode = options.get("mode", "training")
+        if mode not in self.modes:
+            raise self.refuse_mode(architecture, X.shape[1], mode)
+        return self.build(X, y, architecture, beta, bias=bias, mode=mode, duplicates="merge", progress=False)
 
     def to_global(self, program) -> str:
         """What would make a certificate of ``program`` global ('' when its scope already is)."""
@@ -94,6 +97,21 @@ def dictionary_inputs(X, y, bias: str, mode: str, duplicates: str) -> None:
         )
     if mode == "interpolation":
         check_interpolable(X, y)
+
+
+def with_linear_term(dictionary, X, architecture):
+    """The dictionary plus the unpenalised column x when the architecture asks for a linear (skip) term c x."""
+    if not getattr(architecture, "linear_term", False):
+        return dictionary
+    from ..program import WithFreeColumns
+
+    return WithFreeColumns(dictionary, X[:, :1], ["linear term x"], _attach_linear)
+
+
+def _attach_linear(net, c):
+    net.linear = np.asarray(c, dtype=np.float64).reshape(-1)
+    net.meta["linear_term"] = float(net.linear[0])
+    return net
 
 
 def check_two_layer(net, hidden_layers: int = 1) -> None:

@@ -26,11 +26,11 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..activations import Activation
-from ..colgen import dictionary_program
+from ..colgen import _BetaValue, dictionary_program
 from ..errors import ProblemTooLargeError
 from ..network import Layer, Network, Penalty, PenaltyTerm
 from ..program import DenseColumns
-from .base import Model, check_parallel_chains, dictionary_inputs
+from .base import Model, check_parallel_chains, dictionary_inputs, with_linear_term
 from .hinges_1d import Grid1D, KinkOperator, transport_split
 from .symmetry_1d import symmetries
 
@@ -345,6 +345,63 @@ def abs_chain_vertices(x, depth: int, max_work: int = 50_000_000) -> np.ndarray:
     return V[order]
 
 
+def iter_abs_chain_vertices(x, depth: int, chunk: int = 65_536):
+    """The vertices of :func:`abs_chain_vertices` in chunks (arrays (<= chunk, L-1)), not deduplicated: memory stays
+    bounded whatever the count (n^(L-1) grows fast), for an oracle that only needs the max over them."""
+    u = np.unique(np.asarray(x, dtype=np.float64))
+    n, k = u.size, depth - 1
+    normals, data_rhs = _plane_normals(depth)
+    scale = float(np.ptp(u)) or 1.0
+    for S in itertools.combinations(range(len(normals)), k):
+        S = list(S)
+        N = normals[S]
+        if abs(np.linalg.det(N)) <= 1e-9:
+            continue
+        Ninv_T = np.linalg.inv(N).T
+        data_pos = [i for i, flag in enumerate(data_rhs[S]) if flag]
+        total = n ** len(data_pos)
+        for start in range(0, total, chunk):
+            flat = np.arange(start, min(total, start + chunk))
+            rhs = np.zeros((flat.size, k))
+            if data_pos:
+                for pos, digit in zip(data_pos, np.unravel_index(flat, (n,) * len(data_pos))):
+                    rhs[:, pos] = u[digit]
+            V = rhs @ Ninv_T
+            V = V[np.all(V[:, 1:] >= -1e-12 * scale, axis=1)]
+            V[:, 1:] = np.maximum(V[:, 1:], 0.0)
+            if V.size:
+                yield V
+
+
+def abs_chain_sup(x, lam, depth: int, chunk: int = 65_536, top: int = 0):
+    """Exact sup over ALL depth-L absolute-value chains of |lam^T g_a(x)| (lam centred), streamed over the vertices
+    of the chain-parameter arrangement without building the dictionary: the oracle of nets deeper than the
+    dictionary budget. Returns (sup, the maximising unit), and with ``top`` > 0 also the ``top`` best vertices
+    (distinct columns, best first) as an array (k, L-1)."""
+    lam = np.asarray(lam, dtype=np.float64)
+    x = np.asarray(x, dtype=np.float64).reshape(-1)
+    best, unit = 0.0, {}
+    keep_v, keep_s = np.zeros((0, depth - 1)), np.zeros(0)
+    for V in iter_abs_chain_vertices(x, depth, chunk):
+        scores = np.abs(lam @ abs_chain_features(x, V))
+        j = int(np.argmax(scores))
+        if scores[j] > best:
+            best, unit = float(scores[j]), {"a": [float(v) for v in V[j]]}
+        if top:
+            k = min(top, scores.size)
+            idx = np.argpartition(-scores, k - 1)[:k]
+            keep_v, keep_s = np.vstack([keep_v, V[idx]]), np.concatenate([keep_s, scores[idx]])
+            if keep_s.size > 4 * top:
+                order = np.argsort(-keep_s)[: 2 * top]
+                keep_v, keep_s = keep_v[order], keep_s[order]
+    if not top:
+        return best, unit
+    order = np.argsort(-keep_s)
+    cols = abs_chain_features(x, keep_v[order])
+    distinct = dedupe_columns(cols, float(np.ptp(x)) or 1.0)[:top]
+    return best, unit, keep_v[order][distinct]
+
+
 @dataclass
 class AbsChainDictionary1D(DenseColumns):
     """Columns g_a(x) at the vertices a of the parameter arrangement (depth L absolute-value chains)."""
@@ -450,6 +507,54 @@ def estimated_columns(n: int, depth: int, activation: str) -> int:
 
 
 # ------------------------------------------------------------------------------------------------ the model
+class ChainOracle:
+    """Certification without a program: deep absolute-value chains above the dictionary budget, with the exact
+    vertex oracle streamed (:func:`abs_chain_sup`). It answers ``dual_sup`` (and the data and conventions the
+    certificate reads); it has nothing to solve."""
+
+    scope = "global"
+    program_kind = "the vertex oracle alone (the dictionary is over budget)"
+
+    def __init__(self, X, y, architecture, beta, mode):
+        self.X, self.y, self.architecture, self.mode = X, y, architecture, mode
+        self.beta = _BetaValue(1.0 if beta is None else float(beta))
+        self.oracle = "vertices of the chain-parameter arrangement, streamed without a dictionary (exact)"
+
+    has_output_bias = True
+    n = property(lambda self: int(self.X.shape[0]))
+    penalty_beta = property(lambda self: self.beta.value)
+
+    def free_columns(self) -> np.ndarray:
+        cols = [np.ones(self.n)] + ([self.X[:, 0]] if self.architecture.linear_term else [])
+        return np.column_stack(cols)
+
+    #: best units kept from each oracle pass (for :meth:`top_units`, which then needs no second pass)
+    TOP = 200
+
+    def _pass(self, lam):
+        lam = np.asarray(lam, dtype=np.float64)
+        key = lam.tobytes()
+        if getattr(self, "_last", (None,))[0] != key:
+            self._last = (key, *abs_chain_sup(self.X[:, 0], lam, self.architecture.depth, top=self.TOP))
+        return self._last[1:]
+
+    def dual_sup(self, lam):
+        sup, unit, _ = self._pass(lam)
+        return sup, unit
+
+    def top_units(self, lam, k: int) -> np.ndarray:
+        """The columns (n x <= k) of the k units that score highest at lam (from the same streamed oracle pass)."""
+        _, _, V = self._pass(lam)
+        return abs_chain_features(self.X[:, 0], V[:k])
+
+    def solve(self, *args, **kwargs):
+        raise ProblemTooLargeError(
+            f"the depth-{self.architecture.depth} absolute-value dictionary on {np.unique(self.X[:, 0]).size} points "
+            "is over the budget: this net can be certified (the oracle is streamed), not polished. Use fewer "
+            "points or a smaller depth to polish."
+        )
+
+
 def _hinge_form(architecture) -> bool:
     """ReLU chains use the O(n) hinge program unless the dense ramps are asked for (formulation='dense', or the
     redundant reflection ramps, which only the dense dictionary has)."""
@@ -479,11 +584,22 @@ class Chains1DModel(Model):
             dictionary = relu_ramp_dictionary(x, architecture.depth, architecture.ramps)
         else:
             dictionary = abs_chain_dictionary(x, architecture.depth, max_columns=architecture.max_columns)
+        dictionary = with_linear_term(dictionary, X, architecture)
         return dictionary_program(X, y, architecture, beta, dictionary, bias, mode, duplicates,
                                   column_generation=architecture.column_generation)
 
     def penalty(self, architecture, bias, beta):
         return chain_penalty(beta, architecture.depth)
+
+    def certification_program(self, X, y, architecture, beta, bias, net, output_bias, **options):
+        """The training (or interpolation) program; for absolute-value chains whose dictionary is over budget, the
+        streamed vertex oracle alone (:class:`ChainOracle`): enough for a certificate, not for polishing."""
+        try:
+            return super().certification_program(X, y, architecture, beta, bias, net, output_bias, **options)
+        except ProblemTooLargeError:
+            if architecture.activation != "abs":
+                raise
+            return ChainOracle(X, y, architecture, beta, options.get("mode", "training"))
 
     def check_network(self, net, architecture) -> None:
         check_parallel_chains(net, architecture.depth, "deep-1d")

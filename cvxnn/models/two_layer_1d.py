@@ -31,7 +31,7 @@ from ..activations import Activation
 from ..colgen import dictionary_program
 from ..network import Layer, Network, Penalty, PenaltyTerm
 from ..program import DenseColumns
-from .base import Model, check_two_layer, dictionary_inputs
+from .base import Model, check_two_layer, dictionary_inputs, with_linear_term
 from .hinges_1d import Grid1D, KinkOperator, StepOperator
 from .symmetry_1d import symmetries
 
@@ -277,7 +277,8 @@ class TwoLayer1DModel(Model):
 
     def build(self, X, y, architecture, beta, *, bias, mode, duplicates, progress):
         dictionary_inputs(X, y, bias, mode, duplicates)
-        dictionary = two_layer_1d(X[:, 0], architecture.act, bias, architecture.formulation)
+        dictionary = with_linear_term(two_layer_1d(X[:, 0], architecture.act, bias, architecture.formulation), X,
+                                      architecture)
         return dictionary_program(X, y, architecture, beta, dictionary, bias, mode, duplicates,
                                   column_generation=getattr(architecture, "column_generation", None))
 

@@ -1,6 +1,29 @@
 """HiGHS (simplex / interior point for LP, active set for QP)."""
 
+import contextlib
+import os
+import sys
+
 from .base import ACCURACIES, SolverAdapter
+
+
+@contextlib.contextmanager
+def _quiet_stdout():
+    """Silence the C-level standard output: highspy prints a banner when its first solver object is made, before
+    any option can turn output off."""
+    sys.stdout.flush()
+    try:
+        saved = os.dup(1)
+    except OSError:  # no real file descriptor 1 (embedded interpreters): nothing to silence
+        yield
+        return
+    try:
+        with open(os.devnull, "w") as devnull:
+            os.dup2(devnull.fileno(), 1)
+            yield
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
 
 
 class HiGHSAdapter(SolverAdapter):
@@ -20,3 +43,7 @@ class HiGHSAdapter(SolverAdapter):
         if time_limit is not None:
             opts["time_limit"] = float(time_limit)
         return opts
+
+    def solve(self, problem, accuracy="high", time_limit=None, warm_start=False, **overrides):
+        with _quiet_stdout():
+            return super().solve(problem, accuracy, time_limit=time_limit, warm_start=warm_start, **overrides)
