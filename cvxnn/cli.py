@@ -78,6 +78,10 @@ def _add_problem_arguments(p):
     p.add_argument("--inner-norm", default=None,
                    help="abs nets: two-layer: l2 (weight decay, default) | l1 (wedge Lasso); "
                         "deep-abs: l1 (default, exact finite pool) | l2 (pool + angular column generation)")
+    p.add_argument("--formulation", default=None,
+                   help="1-D models: sparse (the O(n) banded program, default) | dense (the stored dictionary)")
+    p.add_argument("--linear-term", action="store_true", default=None,
+                   help="1-D models, free biases: add an unpenalised linear term c x (a skip connection)")
     p.add_argument("--patterns", default=None,
                    help="d >= 2 or --bias penalized: exact (enumerate the arrangement, default) | sample")
     p.add_argument("--n-samples", type=int, default=None, help="number of sampled gates with --patterns sample")
@@ -94,7 +98,11 @@ def _add_certify(sub):
                     "are needed only for nets without one (torch state dicts) and must agree with it otherwise.")
     p.add_argument("--data", required=True, help="CSV with a header row; the LAST column is the target")
     p.add_argument("--weights", required=True, help="NET.npz (written by cvxnn) or NET.pt (torch state dict)")
-    p.add_argument("--beta", type=float, required=True, help="weight-decay strength the net was trained with")
+    p.add_argument("--beta", type=float, default=None,
+                   help="weight-decay strength the net was trained with (required unless --interpolate)")
+    p.add_argument("--interpolate", action="store_true",
+                   help="certify the net as a minimum-norm interpolant (the beta -> 0 limit): it must fit the data, "
+                        "its weight cost is bounded below; takes no --beta")
     p.add_argument("--activation", default="relu", help="hidden activation of a .pt state dict (relu|leaky|abs)")
     p.add_argument("--model", default=None,
                    help="two-layer | deep-1d | deep-abs (default: the saved description, else from the layers)")
@@ -179,7 +187,8 @@ def _problem_from_args(args):
                        ("leaky_slope", "leaky_slope"), ("sign_objective", "sign_objective"),
                        ("duplicates", "duplicates"), ("ramps", "ramps"), ("patterns", "patterns"),
                        ("n_samples", "n_samples"), ("max_patterns", "max_patterns"),
-                       ("inner_norm", "inner_norm")):
+                       ("inner_norm", "inner_norm"), ("formulation", "formulation"),
+                       ("linear_term", "linear_term")):
         value = getattr(args, flag)
         if value is not None:
             setattr(prob, attr, value)
@@ -226,11 +235,21 @@ def cmd_certify(args) -> int:
     from .api import to_jsonable
     from .external import certify_network, load_weights
 
+    if args.interpolate and args.beta is not None:
+        raise InvalidParameterError(
+            f"--interpolate takes no --beta (it is the beta -> 0 limit); received --beta {args.beta}."
+        )
+    if not args.interpolate and args.beta is None:
+        raise InvalidParameterError(
+            "no beta given: pass --beta B (the weight decay the net was trained with), or --interpolate to certify "
+            "a minimum-norm interpolant."
+        )
     X, y = read_csv(args.data)
     net = load_weights(args.weights, args.activation)
     result = certify_network(net, X, y, args.beta, bias=args.bias, model=args.model, inner_norm=args.inner_norm,
                              polish=args.polish, patterns=args.patterns, n_samples=args.n_samples,
-                             max_patterns=args.max_patterns)
+                             max_patterns=args.max_patterns,
+                             mode="interpolation" if args.interpolate else "training")
     print(result.summary())
     if args.json_out:
         Path(args.json_out).parent.mkdir(parents=True, exist_ok=True)

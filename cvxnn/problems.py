@@ -38,7 +38,8 @@ from .validation import check_choice, closest
 
 MODELS = ("two-layer", "deep-1d", "gated-relu", "deep-abs")
 TOP_KEYS = {"name", "description", "model", "activation", "depth", "bias", "beta", "mode", "leaky_slope",
-            "sign_objective", "ramps", "patterns", "n_samples", "max_patterns", "inner_norm", "duplicates", "data"}
+            "sign_objective", "ramps", "patterns", "n_samples", "max_patterns", "inner_norm", "duplicates", "data",
+            "formulation", "linear_term"}
 SUITES = ("tiny", "small", "medium")
 
 
@@ -163,6 +164,8 @@ class Problem:
     n_samples: int = 2000
     max_patterns: int = 100_000
     inner_norm: str | None = None  # two-layer abs: l2 (default) | l1; deep-abs: l1 (default) | l2
+    formulation: str = "sparse"  # 1-D models: sparse (O(n), default) | dense (the stored dictionary)
+    linear_term: bool = False  # 1-D models, free biases: an unpenalised linear term c x
     duplicates: str = "error"
     description: str = ""
     source: str = "builtin"
@@ -172,7 +175,8 @@ class Problem:
         """The architecture object for ``model`` ('two-layer' or 'deep-1d')."""
         model = check_choice(self.model, MODELS, "model")
         if model == "deep-1d":
-            return Deep1D(self.depth or 2, self.activation, bias=self.bias, ramps=self.ramps)
+            return Deep1D(self.depth or 2, self.activation, bias=self.bias, ramps=self.ramps,
+                          formulation=self.formulation, linear_term=self.linear_term)
         if model == "deep-abs":
             return DeepAbs(self.depth or 3, inner_norm=self.inner_norm or "l1", bias=self.bias)
         if model == "gated-relu":
@@ -184,7 +188,8 @@ class Problem:
             )
         return TwoLayer(self.activation, bias=self.bias, leaky_slope=self.leaky_slope,
                         sign_objective=self.sign_objective, patterns=self.patterns, n_samples=self.n_samples,
-                        max_patterns=self.max_patterns, inner_norm=self.inner_norm or "l2")
+                        max_patterns=self.max_patterns, inner_norm=self.inner_norm or "l2",
+                        formulation=self.formulation, linear_term=self.linear_term)
 
     @property
     def n(self) -> int:
@@ -299,6 +304,8 @@ def load_problem(path) -> Problem:
         n_samples=_get(doc, "n_samples", int, path, 2000),
         max_patterns=_get(doc, "max_patterns", int, path, 100_000),
         inner_norm=_get(doc, "inner_norm", str, path, None),
+        formulation=_get(doc, "formulation", str, path, "sparse"),
+        linear_term=_get(doc, "linear_term", bool, path, False),
         duplicates=_get(doc, "duplicates", str, path, "error"),
         description=_get(doc, "description", str, path, ""),
         source=str(path),
