@@ -51,6 +51,7 @@ RESULTS = [
      "## Certified optima: which mechanism accounts for the deficit"),
     ("seed-compositional-sparsity", "results/seed-compositional-sparsity.md", "Compositional sparsity",
      "## Optimal values side by side"),
+    ("seed-sawtooth", "results/seed-sawtooth.md", "Depth and sawtooths", "# "),
 ]
 
 
