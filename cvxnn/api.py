@@ -100,6 +100,21 @@ class Trained:
         that dict (``report["features"]``)."""
         return self.model.symmetry(self)
 
+    def plot(self, path, title: str | None = None):
+        """Draw the fit to ``path`` (png, pdf, svg; 1-D and 2-D inputs): :func:`cvxnn.plotting.plot_fit`."""
+        from .plotting import plot_fit
+
+        return plot_fit(self, path, title)
+
+    def plot_dual(self, path=None, *, dual=None, network=None, ax=None, title: str | None = None):
+        """Draw the dual certificate (the dual constraint over the units against the bound beta; the units of the net
+        where they touch it) to ``path`` or into ``ax``, and return what was drawn, a
+        :class:`cvxnn.plotting.DualPicture`. ``dual`` draws another dual point (e.g. the residual of another net),
+        ``network`` marks another net's units. What is drawn for each model: :func:`cvxnn.plotting.plot_dual`."""
+        from .plotting import plot_dual
+
+        return plot_dual(self, path, dual=dual, network=network, ax=ax, title=title)
+
     def explain(self) -> str:
         """A short lesson in duality for this instance, in the model family's terms."""
         return self.model.explain(self)
