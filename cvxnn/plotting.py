@@ -76,10 +76,13 @@ def _save(fig, path) -> Path:
     return path
 
 
-def _legend_outside(ax, fontsize: int = 8) -> None:
-    """The legend to the right of the axes, never over the data."""
+def _legend_outside(ax, fontsize: int = 8, below: bool = False) -> None:
+    """The legend outside the axes, never over the data: to the right, or below (for axes side by side)."""
     handles, labels = ax.get_legend_handles_labels()
-    if handles:
+    if handles and below:
+        ax.legend(handles, labels, fontsize=fontsize, loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=2,
+                  frameon=False)
+    elif handles:
         ax.legend(handles, labels, fontsize=fontsize, loc="upper left", bbox_to_anchor=(1.02, 1.0), borderaxespad=0,
                   frameon=False)
 
@@ -335,7 +338,9 @@ def plot_dual(trained, path=None, *, dual=None, network=None, ax=None, title: st
 
     The angles of the units and of the unit the certificate's oracle found are added to the grid, so ``sup`` is the
     sup of the oracle wherever the oracle is exact. Writes ``path`` when given (png, pdf, svg), draws into ``ax``
-    when given (a polar axes for the polar kinds), and returns a :class:`DualPicture`. Other models (e.g. deep 1-D
+    when given (a polar axes for the polar kinds; the legend then goes below it), and returns a
+    :class:`DualPicture`. ``title`` replaces the default title (the max against the bound, the certificate's verdict
+    and what is drawn). Other models (e.g. deep 1-D
     abs chains of depth >= 4, inputs of dimension >= 3) raise :class:`cvxnn.UnsupportedCombinationError`."""
     if path is not None:
         check_figure_path(path)
@@ -407,7 +412,10 @@ def _breakpoints(program, lam, band, net, arch, resolution) -> DualPicture:
                            "axis)", band, sup, np.zeros(1), values, marked)
     lo, hi = float(x.min()), float(x.max())
     pad = 0.15 * (hi - lo or 1.0)
-    extra = [c for c, _, _ in units]
+    # a unit whose breakpoint lies outside the data range is affine on the data: with lambda centred its value is
+    # that of the breakpoint at the edge of the plot (evaluating it at a far breakpoint would only add rounding)
+    clip = lambda c: min(max(c, lo - pad), hi + pad)  # noqa: E731
+    extra = [clip(c) for c, _, _ in units]
     grid = np.linspace(lo - pad, hi + pad, resolution)
     u = np.unique(x)
     grid = np.unique(np.concatenate([grid, u, 0.5 * (u[:-1] + u[1:]), extra]))
@@ -419,9 +427,9 @@ def _breakpoints(program, lam, band, net, arch, resolution) -> DualPicture:
     marked = []
     for c, s, a in units:
         s_drawn = s if s in orientations else 1.0
-        value = float(lam @ act(s * (x - c)))
+        value = float(lam @ act(s * (x - clip(c))))
         marked.append({"breakpoint": c, "orientation": s, "outer_sign": a, "value": value,
-                       "curve": 0 if s_drawn > 0 else 1})
+                       "curve": 0 if s_drawn > 0 else 1, "drawn": clip(c) == c})
     sup = max(float(np.max(np.abs(F))) for F in values.values())
     sup = max([sup] + [abs(m["value"]) for m in marked])
     desc = (f"F_s(c) = lambda^T {name}(s (x - c)) over the breakpoint c, both orientations s"
@@ -658,11 +666,12 @@ def _draw(picture: DualPicture, ax, title, path) -> None:
             "(fig.add_subplot(projection='polar')) or no ax."
         )
     fig = ax.figure
-    head = title or (f"dual constraint, bound {picture.band:g}: max = {picture.sup / picture.band:.6g} x bound; "
-                     f"{picture.verdict}")
     {"breakpoints": _draw_breakpoints, "bias-free": _draw_bias_free, "ramps": _draw_ramps,
-     "chain-plane": _draw_chain_plane, "directions": _draw_directions}[picture.kind](ax, picture)
-    ax.set_title(head + "\n" + _wrap(picture.description), fontsize=9)
+     "chain-plane": _draw_chain_plane, "directions": _draw_directions}[picture.kind](ax, picture, not own)
+    if title is None:  # what is drawn, its max against the bound, and the certificate's verdict
+        title = (f"dual constraint, bound {picture.band:g}: max = {picture.sup / picture.band:.6g} x bound; "
+                 f"{picture.verdict}\n" + _wrap(picture.description))
+    ax.set_title(title, fontsize=9)
     if path is not None:
         if own:
             picture.path = _save(fig, path)
@@ -690,31 +699,35 @@ def _band(ax, lo, hi):
     ax.axhline(hi, color="0.5", lw=0.8)
 
 
-def _draw_breakpoints(ax, p: DualPicture) -> None:
+def _draw_breakpoints(ax, p: DualPicture, below: bool = False) -> None:
     _band(ax, -p.band, p.band)
     styles = [dict(color="C0"), dict(color="C1", ls="--")]
     for (label, F), style in zip(p.values.items(), styles):
         ax.plot(p.grid, F, label=label, **style)
-    if p.units:
-        c = [u["breakpoint"] for u in p.units]
-        v = [u["value"] for u in p.units]
-        colours = ["C0" if u["curve"] == 0 else "C1" for u in p.units]
+    drawn = [u for u in p.units if u["drawn"]]
+    if drawn:
+        c = [u["breakpoint"] for u in drawn]
+        v = [u["value"] for u in drawn]
+        colours = ["C0" if u["curve"] == 0 else "C1" for u in drawn]
         ax.scatter(c, v, color=colours, edgecolor="k", zorder=3, label="units of the net (breakpoint, value)")
+    if len(drawn) < len(p.units):
+        ax.plot([], [], " ", label=f"{len(p.units) - len(drawn)} units with a breakpoint off the plot (affine on "
+                                   "the data)")
     ax.set_xlim(float(p.grid[0]), float(p.grid[-1]))
     ax.set_xlabel("breakpoint c")
     ax.set_ylabel("lambda^T sigma(s (x - c))")
-    _legend_outside(ax)
+    _legend_outside(ax, below=below)
 
 
-def _draw_bias_free(ax, p: DualPicture) -> None:
+def _draw_bias_free(ax, p: DualPicture, below: bool = False) -> None:
     _band(ax, -p.band, p.band)
     labels = list(p.values)
     ax.bar(range(len(labels)), [p.values[k][0] for k in labels], color=["C0", "C1"], label="lambda^T sigma(s x)")
     ax.set_xticks(range(len(labels)), labels)
-    _legend_outside(ax)
+    _legend_outside(ax, below=below)
 
 
-def _draw_ramps(ax, p: DualPicture) -> None:
+def _draw_ramps(ax, p: DualPicture, below: bool = False) -> None:
     F = next(iter(p.values.values()))
     lo = float(F.min())
     _band(ax, lo, lo + p.band)
@@ -726,10 +739,10 @@ def _draw_ramps(ax, p: DualPicture) -> None:
     ax.set_xlim(float(p.grid[0]), float(p.grid[-1]))
     ax.set_xlabel("c")
     ax.set_ylabel("F(c)")
-    _legend_outside(ax)
+    _legend_outside(ax, below=below)
 
 
-def _draw_chain_plane(ax, p: DualPicture) -> None:
+def _draw_chain_plane(ax, p: DualPicture, below: bool = False) -> None:
     import matplotlib
 
     H = p.values["value"] / p.band
@@ -745,7 +758,7 @@ def _draw_chain_plane(ax, p: DualPicture) -> None:
         ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.14), frameon=False)
 
 
-def _draw_directions(ax, p: DualPicture) -> None:
+def _draw_directions(ax, p: DualPicture, below: bool = False) -> None:
     r = p.values["value"] / p.band
     top = max(1.2, float(np.max(r)) * 1.08, *[u["value"] / p.band * 1.08 for u in p.units])
     circle = np.linspace(-np.pi, np.pi, 361)
