@@ -44,6 +44,17 @@ def test_bench_rows_progress(capsys):
     assert "run/s" not in capsys.readouterr().err
 
 
+def test_the_program_delays_its_bars(monkeypatch):
+    """Run as a program (argv from the command line), cvxnn sets tqdm's delay before tqdm is imported; a call from
+    Python (argv given) leaves tqdm alone."""
+    monkeypatch.delenv("TQDM_DELAY", raising=False)
+    monkeypatch.delitem(sys.modules, "tqdm", raising=False)
+    assert main(["solvers"]) == 0 and "TQDM_DELAY" not in os.environ
+    monkeypatch.setattr(sys, "argv", ["cvxnn", "solvers"])
+    assert main() == 0 and os.environ["TQDM_DELAY"] == f"{cli.PROGRESS_DELAY_S:g}"
+
+
+@pytest.mark.slow
 def test_the_program_shows_no_bar_for_a_quick_run(data2d):
     """As a program (python -m cvxnn), bars wait a couple of seconds before they show: a quick run prints none even
     with --progress."""
