@@ -352,7 +352,7 @@ def plot_dual(trained, path=None, *, dual=None, network=None, ax=None, title: st
     arch = program.architecture
     d = program.X.shape[1]
     worst = None if dual is not None else trained.certificate.worst_unit
-    if family == "two-layer-1d":
+    if family == "two-layer-1d" or (family == "wedge" and d == 1):  # on 1-D data an l1 wedge is a two-layer abs net
         picture = _breakpoints(program, lam, band, net, arch, resolution)
     elif family == "chains-1d" and arch.activation == "relu":
         picture = _ramps(program, lam, band, net, resolution)

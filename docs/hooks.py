@@ -45,6 +45,12 @@ RESULTS = [
     ("functional-dimension", "results/functional-dimension.md", "Functional dimension",
      "## Certified convex optima"),
     ("lasso-backends", "results/lasso-backends.md", "Native Lasso backends", "# "),
+    ("seed-positive-homogeneity", "results/seed-positive-homogeneity.md",
+     "Bias-free nets on symmetric data: the linear floor", "## Exact one-hidden-layer optima"),
+    ("seed-hidden-symmetries", "results/seed-hidden-symmetries.md", "Hidden symmetries of random nets and optima",
+     "## The paper's architectures"),
+    ("seed-compositional-sparsity", "results/seed-compositional-sparsity.md",
+     "Compositional sparsity: group-restricted programs", "## Optimal values side by side"),
 ]
 
 

@@ -30,6 +30,8 @@ CASES = [
     ("two-layer relu, 1-D penalized bias", X1, Y1, cvxnn.TwoLayer("relu", bias="penalized"), "directions"),
     ("deep relu", X1, Y1, cvxnn.Deep1D(3, "relu"), "ramps"),
     ("deep abs, depth 3", X1, Y1, cvxnn.Deep1D(3, "abs"), "chain-plane"),
+    ("deep-abs on 1-D data", X1[:7], Y1[:7], cvxnn.DeepAbs(3), "chain-plane"),
+    ("wedge on 1-D data", X1, Y1, cvxnn.TwoLayer("abs", inner_norm="l1"), "breakpoints"),
     ("arrangement relu d = 2", X2, Y2, cvxnn.TwoLayer("relu"), "directions"),
     ("arrangement leaky d = 2, no bias", X2, Y2, cvxnn.TwoLayer("leaky", bias="none"), "directions"),
     ("arrangement abs d = 2", X2, Y2, cvxnn.TwoLayer("abs"), "directions"),
