@@ -231,10 +231,10 @@ def _progress(args) -> bool:
 #: = 1.7M and 127 s at 13.6M. The thresholds sit where the measured times approach a minute, or below (conservative:
 #: the warning comes early rather than late).
 SLOW_RUNS = {
-    "arrangement": (1_000_000, "fewer points, or --patterns sample --n-samples K (scope 'sampled': NOT a global "
-                               "certificate); --max-patterns N refuses enumerations above N patterns"),
-    "deep-abs": (10_000_000, "fewer points (the pool grows like n^(3d - 1)); --inner-norm l1 needs no angular rounds "
-                             "(it is a different model)"),
+    "arrangement": (1_000_000, ("fewer points, or --patterns sample --n-samples K (scope 'sampled': NOT a global "
+                                "certificate); --max-patterns N refuses enumerations above N patterns")),
+    "deep-abs": (10_000_000, ("fewer points (the pool grows like n^(3d - 1)); --inner-norm l1 needs no angular "
+                              "rounds (it is a different model)")),
     "chains-1d": (5_000_000, "fewer points, or a smaller --depth (abs chains: the vertices grow like n^(depth - 1))"),
     "two-layer-1d": (60_000, "fewer points"),
     "wedge": (2_000_000, "fewer points (the columns grow like n^d / d!)"),

@@ -482,7 +482,7 @@ class FunctionalDimension(Record):
     deficit: int | None = None
     parallel_pairs: list | None = None
     dead: list | None = None
-    canonical: "FunctionalDimension | None" = None
+    canonical: FunctionalDimension | None = None
     #: True for the nested measurement of the canonical form (its dict has no 'canonical' key)
     of_canonical_form: bool = False
     error: str | None = None
@@ -491,12 +491,12 @@ class FunctionalDimension(Record):
             "batch_size", "parameters", "reaches_bound", "deficit", "parallel_pairs", "dead")
 
     @classmethod
-    def from_measure(cls, out: dict, canonical: "FunctionalDimension | None" = None,
-                     of_canonical_form: bool = False) -> "FunctionalDimension":
+    def from_measure(cls, out: dict, canonical: FunctionalDimension | None = None,
+                     of_canonical_form: bool = False) -> FunctionalDimension:
         return cls(**{k: out[k] for k in cls.KEYS}, canonical=canonical, of_canonical_form=of_canonical_form)
 
     @classmethod
-    def failed(cls, message: str) -> "FunctionalDimension":
+    def failed(cls, message: str) -> FunctionalDimension:
         """The report of a net whose functional dimension could not be computed."""
         return cls(error=str(message))
 
@@ -518,10 +518,10 @@ class FunctionalDimension(Record):
         what = "structural parameters" if self.parameters == "structural" else "parameters"
         pairs = ", ".join(f"({a}, {b})" for a, b in self.parallel_pairs) or "none"
         dead = ", ".join(f"layer {layer} neuron {i}" for layer, i in self.dead) or "none"
-        lines = [f"{head}: rank {self.rank} of bound {self.bound} = {self.n_params} {what} - {self.n_hidden} hidden "
-                 f"neurons: {verdict}",
-                 f"  batch of {self.batch_size} inputs; singular-value gap {fmt(self.singular_value_gap, 3)} at the "
-                 f"rank (rtol {fmt(self.rtol, 3)})",
+        lines = [(f"{head}: rank {self.rank} of bound {self.bound} = {self.n_params} {what} - {self.n_hidden} "
+                  f"hidden neurons: {verdict}"),
+                 (f"  batch of {self.batch_size} inputs; singular-value gap {fmt(self.singular_value_gap, 3)} at the "
+                  f"rank (rtol {fmt(self.rtol, 3)})"),
                  f"  parallel first-layer neurons: {pairs}; dead neurons: {dead}"]
         if self.canonical is not None:
             lines += ["  " + line for line in self.canonical._lines("canonical form (parallel neurons merged, dead "
@@ -600,6 +600,6 @@ def random_fraction(d: int, widths, trials: int, activation="relu", seed: int = 
     return hits / int(trials)
 
 
-__all__ = ["FunctionalDimension", "jacobian", "input_batch", "functional_dimension", "canonical_form", "random_network", "random_fraction",
-           "parallel_pairs", "dead_neurons", "parameters", "with_parameters", "n_parameters", "n_hidden",
+__all__ = ["FunctionalDimension", "jacobian", "input_batch", "functional_dimension", "canonical_form",  # noqa: RUF022
+           "random_network", "random_fraction", "parallel_pairs", "dead_neurons", "parameters", "with_parameters", "n_parameters", "n_hidden",
            "structural_mask", "off_kinks"]

@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -26,7 +27,7 @@ FIGURE_SUFFIXES = ("png", "pdf", "svg")
 def _pyplot():
     import matplotlib
 
-    if "matplotlib.pyplot" not in __import__("sys").modules:
+    if "matplotlib.pyplot" not in sys.modules:
         matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
@@ -701,7 +702,7 @@ def _band(ax, lo, hi):
 
 def _draw_breakpoints(ax, p: DualPicture, below: bool = False) -> None:
     _band(ax, -p.band, p.band)
-    styles = [dict(color="C0"), dict(color="C1", ls="--")]
+    styles = [{"color": "C0"}, {"color": "C1", "ls": "--"}]
     for (label, F), style in zip(p.values.items(), styles):
         ax.plot(p.grid, F, label=label, **style)
     drawn = [u for u in p.units if u["drawn"]]

@@ -39,7 +39,7 @@ except ImportError:  # pragma: no cover - older scikit-learn
 
 from .architectures import TwoLayer
 from .certify import certify
-from .errors import InvalidDataError, InvalidParameterError
+from .errors import InvalidDataError
 from .validation import check_beta, check_choice
 
 #: what ``fit`` does when the certificate fails: warn (default), raise, or nothing
@@ -216,5 +216,5 @@ class ConvexNetRegressor(RegressorMixin, BaseEstimator):
         return state
 
 
-__all__ = ["CertificateWarning", "ConvexNetRegressor", "clear_program_cache", "program_cache_info",
-           "PROGRAM_CACHE_SIZE"]
+__all__ = ["PROGRAM_CACHE_SIZE", "CertificateWarning", "ConvexNetRegressor", "clear_program_cache",
+           "program_cache_info"]

@@ -148,7 +148,7 @@ def test_2d_fit_figure_draws_points_visibly_sized_by_residual():
     t = cvxnn.train(X, np.sin(3 * X[:, 0]) + X[:, 1], cvxnn.TwoLayer("relu"), beta=0.2)
     fig = fit_figure(t)
     ax = fig.axes[0]
-    points = [c for c in ax.collections if c.get_label().startswith("data")][0]
+    points = next(c for c in ax.collections if c.get_label().startswith("data"))
     residual = np.abs(t.network.predict(X) - t.program.y)
     sizes = points.get_sizes()
     assert np.argmax(sizes) == np.argmax(residual) and np.ptp(sizes) > 0

@@ -62,7 +62,8 @@ def test_nd_report_dataclass_and_text(deepabs):
     assert rep.d == 2 and rep.model == "deep-abs" and rep["planes"] is rep.planes
     assert json.loads(json.dumps(to_jsonable(deepabs.to_dict())))["symmetry"] == json.loads(json.dumps(to_jsonable(d)))
     text = str(rep)
-    assert text.splitlines()[0].startswith(f"reflection planes of a three-layer abs fit in d = 2: {len(rep.planes)} planes")
+    head = f"reflection planes of a three-layer abs fit in d = 2: {len(rep.planes)} planes"
+    assert text.splitlines()[0].startswith(head)
     assert sum(line.strip().startswith("plane ") for line in text.splitlines()) == len(rep.planes)
 
 

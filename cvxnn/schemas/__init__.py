@@ -11,7 +11,7 @@
 from __future__ import annotations
 
 import json
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 from ..errors import InvalidDataError, InvalidParameterError
@@ -30,7 +30,7 @@ def path(name: str) -> Path:
     return HERE / f"{name}.schema.json"
 
 
-@lru_cache(maxsize=None)
+@cache
 def _load(name: str) -> str:
     return path(name).read_text()
 

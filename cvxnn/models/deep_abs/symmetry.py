@@ -320,8 +320,8 @@ class SymmetryReportND(Record):
 
     def __str__(self) -> str:
         by_level = [sum(p["level"] == k for p in self.planes) for k in (1, 2)]
-        lines = [f"reflection planes of a three-layer abs fit in d = {self.d}: {len(self.planes)} planes "
-                 f"({by_level[0]} level 1, {by_level[1]} level 2) from {len(self.units)} units"]
+        lines = [(f"reflection planes of a three-layer abs fit in d = {self.d}: {len(self.planes)} planes "
+                  f"({by_level[0]} level 1, {by_level[1]} level 2) from {len(self.units)} units")]
         for j, p in enumerate(self.planes):
             src = f" (points {', '.join(str(i) for i in _flat(p['from']))})" if p["from"] else ""
             asym = "n/a" if p["asymmetry"] is None else fmt(p["asymmetry"], 3)
