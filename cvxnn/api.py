@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
 
 from .certify import Certificate, certify
 from .errors import CvxnnError
-from .functional import functional_dimension
+from .functional import FunctionalDimension, functional_dimension
 from .models import build, model_for
 from .network import Network
 from .program import DictionaryProgram, SolveResult
@@ -65,16 +66,17 @@ class Trained:
             "n_active": res.network.width,
             "widths": res.network.meta.get("widths"),
             "network": res.network.to_dict(),
-            "symmetry": self.symmetry(),
-            "functional_dimension": self.functional_dimension(),
+            "symmetry": _as_dict(self.symmetry()),
+            "functional_dimension": _as_dict(self.functional_dimension()),
         }
 
-    def functional_dimension(self) -> dict | None:
+    def functional_dimension(self) -> FunctionalDimension | None:
         """Rank of the parameter Jacobian of the rebuilt network on a wide input batch against #params - #hidden
         neurons, with the canonical form that merges parallel-hyperplane neurons (theory: "Functional dimension";
-        :mod:`cvxnn.functional`). Deep (parallel-chain) nets count their structural parameters only and get no canonical
-        form (merging would
-        leave the chain architecture). None for nets it does not cover."""
+        :mod:`cvxnn.functional`), as a :class:`cvxnn.functional.FunctionalDimension` (printable; ``to_dict()`` for
+        JSON; it also reads as that dict). Deep (parallel-chain) nets count their structural parameters only and get
+        no canonical form (merging would leave the chain architecture). None for nets it does not cover (gated,
+        empty); a report with ``error`` set when it cannot be computed (e.g. step activations)."""
         net = self.result.network
         if not isinstance(net, Network) or net.width == 0:
             return None
@@ -83,17 +85,35 @@ class Trained:
             return functional_dimension(net, self.program.X, parameters="structural" if deep else "all",
                                         canonical=not deep)
         except CvxnnError as exc:
-            return {"error": str(exc)}
+            return FunctionalDimension.failed(str(exc))
 
     @property
     def model(self):
         """The model family that built the program (:mod:`cvxnn.models`)."""
         return model_for(self.program.architecture, self.program.X.shape[1])
 
-    def symmetry(self) -> dict | None:
-        """The model family's symmetry report (theory: "Symmetry"): for 1-D models breakpoints, mirror centres and
-        symmetry windows of the fit; for deep-abs nets reflection planes; None for the other families."""
+    def symmetry(self):
+        """The model family's symmetry report (theory: "Symmetry"): for 1-D models a
+        :class:`cvxnn.models.symmetry_1d.SymmetryReport1D` (breakpoints, mirror centres and symmetry windows of the
+        fit); for deep-abs nets a :class:`cvxnn.models.deep_abs.symmetry.SymmetryReportND` (reflection planes);
+        None for the other families. Reports print readably, ``to_dict()`` gives their JSON, and they also read as
+        that dict (``report["features"]``)."""
         return self.model.symmetry(self)
+
+    def plot(self, path, title: str | None = None):
+        """Draw the fit to ``path`` (png, pdf, svg; 1-D and 2-D inputs): :func:`cvxnn.plotting.plot_fit`."""
+        from .plotting import plot_fit
+
+        return plot_fit(self, path, title)
+
+    def plot_dual(self, path=None, *, dual=None, network=None, ax=None, title: str | None = None):
+        """Draw the dual certificate (the dual constraint over the units against the bound beta; the units of the net
+        where they touch it) to ``path`` or into ``ax``, and return what was drawn, a
+        :class:`cvxnn.plotting.DualPicture`. ``dual`` draws another dual point (e.g. the residual of another net),
+        ``network`` marks another net's units. What is drawn for each model: :func:`cvxnn.plotting.plot_dual`."""
+        from .plotting import plot_dual
+
+        return plot_dual(self, path, dual=dual, network=network, ax=ax, title=title)
 
     def explain(self) -> str:
         """A short lesson in duality for this instance, in the model family's terms."""
@@ -130,9 +150,14 @@ def train(X, y, architecture=None, beta=None, *, solver: str = "auto", accuracy:
     return Trained(program, result, certify(program, result))
 
 
+def _as_dict(report):
+    return None if report is None else report.to_dict()
+
+
 def to_jsonable(obj):
-    """Recursively convert numpy scalars/arrays so ``json.dump`` accepts the result."""
-    if isinstance(obj, dict):
+    """Recursively convert numpy scalars/arrays (and reports, through their dict) so ``json.dump`` accepts the
+    result."""
+    if isinstance(obj, Mapping):
         return {str(k): to_jsonable(v) for k, v in obj.items()}
     if isinstance(obj, (list, tuple)):
         return [to_jsonable(v) for v in obj]

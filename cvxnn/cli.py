@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -19,6 +20,10 @@ from .problems import Problem, check_suite, load_problem, suite
 from .validation import check_xy
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT, EXIT_NO_SOLVER, EXIT_NOT_GLOBAL = 0, 1, 2, 3, 4
+
+#: progress bars appear once a step has run this long (tqdm's delay, set through TQDM_DELAY for the bars of the
+#: enumeration, column-generation and bench loops); quick runs print no bar
+PROGRESS_DELAY_S = 2.0
 
 EXIT_CODES = """exit codes:
   0  certified globally optimal (scope global): for certify, the net that was given
@@ -47,10 +52,17 @@ class _Parser(argparse.ArgumentParser):
         self.exit(EXIT_BAD_INPUT, f"cvxnn: error: {message}\n")
 
 
+def _add_progress(p, what: str = "pattern enumeration and column-generation rounds"):
+    p.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
+                   help=f"progress bars on stderr ({what}), shown once a step has run for {PROGRESS_DELAY_S:g} s; "
+                        "default: on when stderr is a terminal")
+
+
 def _add_solve(sub):
     p = sub.add_parser("solve", help="train a network to global optimality and certify it", epilog=EXIT_CODES,
                        formatter_class=argparse.RawDescriptionHelpFormatter)
     _add_problem_arguments(p)
+    _add_progress(p)
     p.add_argument("--explain", action="store_true", help="print a short lesson in duality for this instance")
     p.add_argument("--json", dest="json_out", default=None, metavar="OUT.json", help="write the result as JSON")
     p.add_argument("--save", default=None, metavar="NET.npz", help="save the network (npz weights + json)")
@@ -120,9 +132,15 @@ def _add_certify(sub):
 
 
 def _add_plot(sub):
-    p = sub.add_parser("plot", help="solve and draw the fit (1-D: breakpoints and mirror axes; 2-D deep-abs: reflection planes)")
+    p = sub.add_parser("plot", help="solve and draw the fit (1-D: breakpoints and mirror axes; 2-D deep-abs: "
+                                    "reflection planes), or with --dual the dual certificate")
     _add_problem_arguments(p)
+    _add_progress(p)
     p.add_argument("--out", required=True, help="image file to write (png, pdf or svg)")
+    p.add_argument("--dual", action="store_true",
+                   help="draw the dual certificate instead of the fit: the dual constraint over the units "
+                        "(1-D: a curve over the breakpoint axis with the +-beta band; 2-D: a polar plot over unit "
+                        "directions)")
 
 
 def _add_bench(sub):
@@ -147,7 +165,7 @@ def _add_bench(sub):
                         "DIR/report.md and DIR/profile.png")
     p.add_argument("--csv", default=None, help="also write the rows to this CSV file")
     p.add_argument("--markdown", default=None, help="also write the report, with the command that made it, here")
-    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    _add_progress(p, "one step per finished row")
     p.add_argument("--jobs", type=int, default=1, metavar="N",
                    help="rows run at once on this machine (joblib processes, one BLAS thread each); 1 = serial")
     p.add_argument("--backend", default="local", help="local (this machine, --jobs N) | dask (a Dask cluster: "
@@ -208,26 +226,82 @@ def _problem_from_args(args):
     return prob
 
 
+def _progress(args) -> bool:
+    """--progress / --no-progress, else on when stderr is a terminal."""
+    return sys.stderr.isatty() if args.progress is None else bool(args.progress)
+
+
+#: per model family: (threshold, how to make it smaller) for the size: the model's size estimate,
+#: times n for arrangements and wedges (a program's cost grows with both). Measured on 2 cores: arrangement
+#: programs (results/arrangement-scaling.md) with n x patterns of 0.5M-0.8M took 13-25 s and of 1.0M-2.0M took
+#: 66-69 s; deep-abs pools (results/deep-abs.md) of 5.4M columns took 15-21 s and of 10.7M-24M columns 8-77 s
+#: (l1 / l2); deep 1-D abs chains (results/deep1d-sizes.md, work = abs_chain_work) took 7 s at 2.0M; two-layer 1-D
+#: nets took 10 s at n = 20,000 (40k breakpoint columns) and 218 s at n = 100,000; wedges took 33 s at n x columns
+#: = 1.7M and 127 s at 13.6M. The thresholds sit where the measured times approach a minute, or below (conservative:
+#: the warning comes early rather than late).
+SLOW_RUNS = {
+    "arrangement": (1_000_000, ("fewer points, or --patterns sample --n-samples K (scope 'sampled': NOT a global "
+                                "certificate); --max-patterns N refuses enumerations above N patterns")),
+    "deep-abs": (10_000_000, ("fewer points (the pool grows like n^(3d - 1)); --inner-norm l1 needs no angular "
+                              "rounds (it is a different model)")),
+    "chains-1d": (5_000_000, "fewer points, or a smaller --depth (abs chains: the vertices grow like n^(depth - 1))"),
+    "two-layer-1d": (60_000, "fewer points"),
+    "wedge": (2_000_000, "fewer points (the columns grow like n^d / d!)"),
+}
+
+
+def size_line(X, arch) -> tuple[str, str | None]:
+    """The line printed before building ('building: ...') and, for a run whose size the measured tables put near a
+    minute or more, a warning with the size and how to make it smaller (None otherwise)."""
+    from .models import model_for, size_estimate
+
+    n = X.shape[0]
+    size = size_estimate(X, arch)
+    family = model_for(arch, X.shape[1]).name
+    count = int(size["count"])
+    line = f"building: {count:,} {size['kind']} (n = {n})"
+    measured, what = count, size["kind"]
+    threshold, smaller = SLOW_RUNS.get(family, (None, ""))
+    if family == "arrangement" and getattr(arch, "patterns", "exact") == "sample":
+        line = (f"building: up to {arch.n_samples:,} sampled activation patterns (the exact arrangement has at most "
+                f"{count:,}; n = {n})")
+        measured, what = n * min(count, arch.n_samples), "n x sampled patterns"
+        smaller = "fewer points or a smaller --n-samples"
+    elif family in ("arrangement", "wedge"):
+        measured, what = n * count, f"n x {size['kind']}"
+    if threshold is None or measured < threshold:
+        return line, None
+    return line, (f"warning: this run may take a minute or more: {what} = {measured:,} (n = {n}, d = {X.shape[1]}; "
+                  f"the warning starts at {threshold:,}). To make it smaller: {smaller}.")
+
+
 def _train_from_args(args):
     from .api import train
-    from .models import size_estimate
 
     prob = _problem_from_args(args)
     arch = prob.architecture()
     X, _ = check_xy(prob.X, prob.y)  # bad data is reported before anything is sized or built
-    size = size_estimate(X, arch)
-    print(f"building: {size['count']:,} {size['kind']} (n = {prob.n})", file=sys.stderr)
+    line, warning = size_line(X, arch)
+    print(line, file=sys.stderr)
+    if warning:
+        print(warning, file=sys.stderr)
     return train(prob.X, prob.y, arch, prob.beta, solver=args.solver, accuracy=args.accuracy,
                  duplicates=prob.duplicates, time_limit=args.time_limit, mode=prob.mode,
-                 progress=sys.stderr.isatty())
+                 progress=_progress(args))
 
 
 def cmd_plot(args) -> int:
-    from .plotting import plot_fit
+    from .plotting import check_figure_path, plot_dual, plot_fit
 
+    check_figure_path(args.out)  # a bad --out is reported before the solve
     trained = _train_from_args(args)
     print(trained.summary())
-    print(f"figure written to {plot_fit(trained, args.out)}")
+    if args.dual:
+        picture = plot_dual(trained, args.out)
+        print(picture.summary())
+        print(f"figure written to {picture.path}")
+    else:
+        print(f"figure written to {plot_fit(trained, args.out)}")
     return exit_code(trained.certificate)
 
 
@@ -330,7 +404,7 @@ def cmd_bench(args) -> int:
         raise InvalidParameterError(f"--time-limit must be > 0 seconds; received {args.time_limit}.")
     started = time.perf_counter()
     rows = run_bench(problems, solvers, accuracies, repeats=args.repeat, out=args.out, time_limit=args.time_limit,
-                     progress=not args.no_progress and sys.stderr.isatty(), jobs=jobs, backend=args.backend,
+                     progress=_progress(args), jobs=jobs, backend=args.backend,
                      scheduler=args.scheduler, row_timeout=args.row_timeout)
     elapsed = time.perf_counter() - started
     ran = [r for r in rows if r.get("status") != "skipped"]
@@ -449,6 +523,10 @@ def cmd_solvers(args) -> int:
 
 
 def main(argv=None) -> int:
+    if argv is None and "tqdm" not in sys.modules:
+        # the command-line program (not a call from Python): tqdm reads TQDM_* defaults when it is first imported,
+        # so every bar of this process waits PROGRESS_DELAY_S before it shows
+        os.environ.setdefault("TQDM_DELAY", f"{PROGRESS_DELAY_S:g}")
     parser = build_parser()
     try:
         args = parser.parse_args(argv)

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from .certify import project_free
 from .errors import UnsupportedCombinationError
 from .program import InterpolationProgram, LassoProgram, SolveResult, resolve_solver, top_columns
 from .prune import prune_solution
@@ -122,6 +123,12 @@ class ColumnGenerationProgram:
     def has_output_bias(self) -> bool:
         return self.bias == "free"
 
+    def free_columns(self) -> np.ndarray | None:
+        """The unpenalised directions of the fit (ones with the output bias, and the dictionary's free columns)."""
+        cols = ([np.ones(self.n)] if self.has_output_bias else []) + \
+            list(np.asarray(getattr(self.full_dictionary, "free_columns", np.zeros((self.n, 0)))).T)
+        return np.column_stack(cols) if cols else None
+
     @property
     def penalty_beta(self) -> float:
         return self.beta.value
@@ -148,12 +155,17 @@ class ColumnGenerationProgram:
     def dual_sup(self, lam):
         return self.full_dictionary.dual_sup(lam, self.X, self.bias)
 
+    def weighted_l1(self, z) -> float:
+        """sum_j c_j |z_j| over the working set (free columns weigh 0)."""
+        a = np.abs(np.asarray(z, dtype=np.float64))
+        w = getattr(self.dictionary, "weights", None)
+        return float(np.sum(a if w is None else np.asarray(w) * a))
+
     def convex_objective(self, z, xi) -> float:
-        A = self.dictionary.matrix
         if self.mode == "interpolation":
-            return float(np.sum(np.abs(z)))
-        res = self.y - A @ z - xi
-        return 0.5 * float(res @ res) + self.beta.value * float(np.sum(np.abs(z)))
+            return self.weighted_l1(z)
+        res = self.y - self.dictionary.apply(z) - xi
+        return 0.5 * float(res @ res) + self.beta.value * self.weighted_l1(z)
 
     def reconstruct(self, z, xi):
         return self.dictionary.to_network(z, xi, self.y, self.penalty_beta, self.bias, self.architecture)
@@ -186,8 +198,7 @@ class ColumnGenerationProgram:
             return restricted, restricted.solve(solver, accuracy, time_limit=time_limit, prune=False, **options)
 
         def price(restricted, res, working):
-            lam = res.dual - (res.dual.mean() if self.has_output_bias else 0.0)
-            return np.abs(self.full_dictionary.scores(lam)), working
+            return np.abs(self.full_dictionary.scores(project_free(self, res.dual))), working
 
         threshold = 1.0 if self.mode == "interpolation" else self.beta.value
         _, res, rounds = generate_columns(self._initial_working_set(), solve_restricted, price, threshold,
@@ -196,7 +207,7 @@ class ColumnGenerationProgram:
         z, xi = res.z, res.xi
         z, xi = prune_solution(self.dictionary, z, xi, self.y, self.penalty_beta, self.has_output_bias,
                                residual_dual=res.dual is None, vertex=prune)
-        convex, l1 = self.convex_objective(z, xi), float(np.sum(np.abs(z)))  # of the returned solution
+        convex, l1 = self.convex_objective(z, xi), self.weighted_l1(z)  # of the returned solution
         return SolveResult(res.run, z, xi, res.dual, convex, l1, self.reconstruct(z, xi), self.penalty_beta)
 
 

@@ -22,12 +22,14 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 
 from .activations import Activation
 from .errors import InvalidDataError, InvalidParameterError, UnsupportedCombinationError
 from .network import Layer, Network, Penalty, PenaltyTerm
+from .records import Record, fmt
 from .validation import check_choice
 
 #: activations whose a.e. derivative the backward pass knows (all piecewise linear and continuous)
@@ -445,18 +447,101 @@ def _measure(network: Network, B: np.ndarray, rtol: float | None, tol: float, pa
     return out
 
 
+@dataclass(eq=False)
+class FunctionalDimension(Record):
+    """The functional dimension of a net (:func:`functional_dimension`, ``Trained.functional_dimension()``; theory:
+    "Functional dimension"). ``to_dict()`` is the ``functional_dimension`` section of the JSON output; the report
+    also reads as that dict (``fd["rank"]``).
+
+    rank: numerical rank of the parameter Jacobian on the input batch (a lower bound on the functional dimension).
+    n_params, n_hidden, bound: parameters counted, hidden neurons, and ``bound = n_params - n_hidden``.
+    reaches_bound, deficit: ``rank == bound`` and ``bound - rank``.
+    batch_size: inputs in the batch (kinks removed). singular_value_gap: s_rank / s_{rank+1} of the
+        column-equilibrated Jacobian (large = a clear rank); rtol: the relative rank threshold; smallest_kept,
+        largest_dropped: s_rank and s_{rank+1} relative to s_max.
+    parameters: 'all' or 'structural' (see :func:`structural_mask`).
+    parallel_pairs, dead: first-layer neurons with the same hyperplane, and dead neurons (:func:`parallel_pairs`,
+        :func:`dead_neurons`).
+    canonical: the same measurement for :func:`canonical_form` on the same batch (itself without ``canonical``),
+        or None when nothing merges or is removed, or when it was not asked for.
+    error: set (and every other field None) when the dimension could not be computed for a trained net: then
+        ``to_dict()`` is ``{"error": message}``.
+    """
+
+    rank: int | None = None
+    singular_value_gap: float | None = None
+    rtol: float | None = None
+    smallest_kept: float | None = None
+    largest_dropped: float | None = None
+    n_params: int | None = None
+    n_hidden: int | None = None
+    bound: int | None = None
+    batch_size: int | None = None
+    parameters: str | None = None
+    reaches_bound: bool | None = None
+    deficit: int | None = None
+    parallel_pairs: list | None = None
+    dead: list | None = None
+    canonical: FunctionalDimension | None = None
+    #: True for the nested measurement of the canonical form (its dict has no 'canonical' key)
+    of_canonical_form: bool = False
+    error: str | None = None
+
+    KEYS = ("rank", "singular_value_gap", "rtol", "smallest_kept", "largest_dropped", "n_params", "n_hidden", "bound",
+            "batch_size", "parameters", "reaches_bound", "deficit", "parallel_pairs", "dead")
+
+    @classmethod
+    def from_measure(cls, out: dict, canonical: FunctionalDimension | None = None,
+                     of_canonical_form: bool = False) -> FunctionalDimension:
+        return cls(**{k: out[k] for k in cls.KEYS}, canonical=canonical, of_canonical_form=of_canonical_form)
+
+    @classmethod
+    def failed(cls, message: str) -> FunctionalDimension:
+        """The report of a net whose functional dimension could not be computed."""
+        return cls(error=str(message))
+
+    def to_dict(self) -> dict:
+        if self.error is not None:
+            return {"error": self.error}
+        out = {k: getattr(self, k) for k in self.KEYS}
+        if not self.of_canonical_form:
+            out["canonical"] = None if self.canonical is None else self.canonical.to_dict()
+        return out
+
+    def __str__(self) -> str:
+        if self.error is not None:
+            return f"functional dimension not computed: {self.error}"
+        return "\n".join(self._lines("functional dimension"))
+
+    def _lines(self, head: str) -> list[str]:
+        verdict = "reaches the bound" if self.reaches_bound else f"deficit {self.deficit} below the bound"
+        what = "structural parameters" if self.parameters == "structural" else "parameters"
+        pairs = ", ".join(f"({a}, {b})" for a, b in self.parallel_pairs) or "none"
+        dead = ", ".join(f"layer {layer} neuron {i}" for layer, i in self.dead) or "none"
+        lines = [(f"{head}: rank {self.rank} of bound {self.bound} = {self.n_params} {what} - {self.n_hidden} "
+                  f"hidden neurons: {verdict}"),
+                 (f"  batch of {self.batch_size} inputs; singular-value gap {fmt(self.singular_value_gap, 3)} at the "
+                  f"rank (rtol {fmt(self.rtol, 3)})"),
+                 f"  parallel first-layer neurons: {pairs}; dead neurons: {dead}"]
+        if self.canonical is not None:
+            lines += ["  " + line for line in self.canonical._lines("canonical form (parallel neurons merged, dead "
+                                                                     "ones removed)")]
+        return lines
+
+
 def functional_dimension(network: Network, X=None, *, n_points: int | None = None, seed: int = 0,
                          rtol: float | None = None, radii: Sequence[float] = DEFAULT_RADII,
                          boundary: int = DEFAULT_BOUNDARY, tol: float = 1e-9, parameters: str = "all",
-                         canonical: bool = True) -> dict:
+                         canonical: bool = True) -> FunctionalDimension:
     """rank of the parameter Jacobian on :func:`input_batch` (X, when given, sets the batch's centre and scale and
     is included; n_points, radii, seed, boundary are passed on) against the bound ``#params - #hidden``. The rank
     counts singular values s > rtol * s_max of the column-equilibrated Jacobian (default rtol: see RANK_SAFETY).
 
-    Keys: rank, n_params, n_hidden, bound, reaches_bound, deficit (= bound - rank), batch_size, singular_value_gap
+    Returns a :class:`FunctionalDimension` (fields, and keys of its ``to_dict()``): rank, n_params, n_hidden, bound,
+    reaches_bound, deficit (= bound - rank), batch_size, singular_value_gap
     (s_rank / s_{rank+1} of the column-equilibrated Jacobian; large = a clear rank), rtol, smallest_kept /
     largest_dropped (relative to s_max), parallel_pairs, dead (see :func:`parallel_pairs`, :func:`dead_neurons`; ``tol``
-    is theirs), and canonical: the same dict (without 'canonical') for :func:`canonical_form` on the same batch, or None
+    is theirs), and canonical: the same (without 'canonical') for :func:`canonical_form` on the same batch, or None
     when there is nothing to merge or remove. canonical=False skips the canonical form (merging first-layer neurons of
     parallel chains would leave the chain architecture). parameters: 'all' (every stored weight and bias) or
     'structural' (without the off-diagonal zeros of diagonal
@@ -465,10 +550,11 @@ def functional_dimension(network: Network, X=None, *, n_points: int | None = Non
     _check_network(network, bound=True)
     B = off_kinks(network, input_batch(network, X, n_points, radii, seed, boundary))
     out = _measure(network, B, rtol, tol, parameters)
-    out["canonical"] = None
+    canon = None
     if canonical and (out["parallel_pairs"] or out["dead"]):
-        out["canonical"] = _measure(canonical_form(network, tol), B, rtol, tol, parameters)
-    return out
+        canon = FunctionalDimension.from_measure(_measure(canonical_form(network, tol), B, rtol, tol, parameters),
+                                                 of_canonical_form=True)
+    return FunctionalDimension.from_measure(out, canon)
 
 
 # ------------------------------------------------------------------------------------------- random nets
@@ -509,11 +595,11 @@ def random_fraction(d: int, widths, trials: int, activation="relu", seed: int = 
     (default batch, same seed as the net)."""
     if isinstance(trials, bool) or not isinstance(trials, (int, np.integer)) or trials < 1:
         raise InvalidParameterError(f"trials must be a positive integer; received {trials!r}.")
-    hits = sum(functional_dimension(random_network(d, widths, activation, seed + t), seed=seed + t)["reaches_bound"]
+    hits = sum(functional_dimension(random_network(d, widths, activation, seed + t), seed=seed + t).reaches_bound
                for t in range(int(trials)))
     return hits / int(trials)
 
 
-__all__ = ["jacobian", "input_batch", "functional_dimension", "canonical_form", "random_network", "random_fraction",
-           "parallel_pairs", "dead_neurons", "parameters", "with_parameters", "n_parameters", "n_hidden",
+__all__ = ["FunctionalDimension", "jacobian", "input_batch", "functional_dimension", "canonical_form",  # noqa: RUF022
+           "random_network", "random_fraction", "parallel_pairs", "dead_neurons", "parameters", "with_parameters", "n_parameters", "n_hidden",
            "structural_mask", "off_kinks"]

@@ -45,13 +45,14 @@ RESULTS = [
     ("functional-dimension", "results/functional-dimension.md", "Functional dimension",
      "## Certified convex optima"),
     ("lasso-backends", "results/lasso-backends.md", "Native Lasso backends", "# "),
-    ("seed-positive-homogeneity", "results/seed-positive-homogeneity.md", "Bias-free nets: the linear floor",
-     "## Exact one-hidden-layer optima"),
-    ("seed-hidden-symmetries", "results/seed-hidden-symmetries.md", "Hidden symmetries",
-     "## Certified optima: which mechanism accounts for the deficit"),
-    ("seed-compositional-sparsity", "results/seed-compositional-sparsity.md", "Compositional sparsity",
-     "## Optimal values side by side"),
+    ("seed-positive-homogeneity", "results/seed-positive-homogeneity.md",
+     "Bias-free nets on symmetric data: the linear floor", "## Exact one-hidden-layer optima"),
+    ("seed-hidden-symmetries", "results/seed-hidden-symmetries.md", "Hidden symmetries of random nets and optima",
+     "## The paper's architectures"),
+    ("seed-compositional-sparsity", "results/seed-compositional-sparsity.md",
+     "Compositional sparsity: group-restricted programs", "## Optimal values side by side"),
     ("seed-sawtooth", "results/seed-sawtooth.md", "Depth and sawtooths", "# "),
+    ("speed-1d", "results/speed-1d.md", "Speed in one dimension", "# "),
 ]
 
 

@@ -145,3 +145,10 @@ def test_bench_builtin_all_certified(tmp_path, capsys):
 def test_bench_reports_uncertified_rows(capsys):
     assert main(["bench", "--solvers", "scs", "--accuracy", "low", "--no-progress"]) == 1
     assert "NOT certified" in capsys.readouterr().out
+
+
+def test_version_prints_the_package_version(capsys):
+    import cvxnn
+
+    assert main(["--version"]) == 0
+    assert capsys.readouterr().out.strip() == f"cvxnn {cvxnn.__version__}"

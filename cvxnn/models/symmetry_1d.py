@@ -11,8 +11,11 @@ order of the formula.
 from __future__ import annotations
 
 import itertools
+from dataclasses import dataclass, field
 
 import numpy as np
+
+from ..records import Record, fmt
 
 KIND_TOL = 1e-9
 WINDOW_TOL = 1e-6
@@ -123,9 +126,66 @@ def chain_value(t, params) -> np.ndarray:
     return h
 
 
-def symmetries(trained) -> dict:
-    """The ``symmetry`` section: ``features`` (one per unit of the rebuilt network, from its description) and
-    ``windows`` of the fitted function."""
+#: the ``notes`` of every 1-D report (what the kinds and windows mean)
+NOTES = ("breakpoint kinds: data, reflection R(x_k, x_j) = 2x_j - x_k, midpoint, reflection_of_reflection, other; "
+         f"windows: largest h with asym(c, h) <= {WINDOW_TOL:g}; asymmetry over the widest window around the centre "
+         "inside the data range")
+
+
+@dataclass(eq=False)
+class SymmetryReport1D(Record):
+    """The symmetry report of a 1-D fit (``Trained.symmetry()`` for two-layer and deep 1-D models; theory:
+    "Symmetry"). ``to_dict()`` is the ``symmetry`` section of the JSON output; the report also reads as that dict
+    (``report["features"]``).
+
+    features: one entry per unit of the rebuilt network, a dict with ``unit`` (the unit as a formula),
+        ``coefficient`` (its coefficient z in the convex program), ``centres`` (its mirror centres: ``x`` and
+        ``level``; abs units and chains only) and ``breakpoints`` (where the unit has a kink: ``x``, ``kind`` and
+        ``from``, the indices of the training points that construct it, see :func:`classify_point`).
+    windows: one entry per mirror centre of the fit, a dict with ``centre``, ``level``, ``kind``, ``half_width``
+        (the largest h with asym(c, h) <= WINDOW_TOL: the fit is mirror-symmetric on [c - h, c + h]) and
+        ``asymmetry`` (asym over the widest window around c inside the data range).
+    notes: what the kinds and the windows mean, in words.
+    """
+
+    features: list = field(default_factory=list)
+    windows: list = field(default_factory=list)
+    notes: str = NOTES
+
+    def to_dict(self) -> dict:
+        return {"features": self.features, "windows": self.windows, "notes": self.notes}
+
+    def __str__(self) -> str:
+        lines = [f"symmetry of the 1-D fit: {len(self.features)} units, {len(self.windows)} mirror centres"]
+        for f in self.features:
+            bps = "; ".join(f"{fmt(b['x'])} ({_origin(b)})" for b in f["breakpoints"]) or "none"
+            lines.append(f"  {f['unit']}, coefficient {fmt(f['coefficient'])}: breakpoints {bps}")
+        if self.windows:
+            lines.append(f"  mirror centres c (symmetric on [c - h, c + h]: asymmetry <= {WINDOW_TOL:g} there):")
+        for w in self.windows:
+            window = f"h = {fmt(w['half_width'], 4)}" if w["half_width"] > 0 else "no symmetric window"
+            lines.append(f"    c = {fmt(w['centre'])} (level {w['level']}, {w['kind']}): {window}; asymmetry "
+                         f"{fmt(w['asymmetry'], 3)} around c inside the data range")
+        return "\n".join(lines)
+
+
+def _origin(bp: dict) -> str:
+    """'data x[2]', 'reflection of x[1] about x[3]', ... from a classified breakpoint."""
+    kind, src = bp["kind"], bp["from"]
+    if kind == "data":
+        return f"data point x[{src[0]}]"
+    if kind == "reflection":
+        return f"reflection of x[{src[0]}] about x[{src[1]}]"
+    if kind == "midpoint":
+        return f"midpoint of x[{src[0]}] and x[{src[1]}]"
+    if kind == "reflection_of_reflection":
+        return "reflection of a reflection or midpoint (points " + ", ".join(str(i) for i in src) + ")"
+    return kind
+
+
+def symmetries(trained) -> SymmetryReport1D:
+    """The ``symmetry`` report of a 1-D fit: ``features`` (one per unit of the rebuilt network, from its
+    description) and ``windows`` of the fitted function (:class:`SymmetryReport1D`)."""
     x = trained.program.X[:, 0]
     net = trained.result.network
     activation = net.meta.get("activation", {}).get("name", "")
@@ -154,7 +214,4 @@ def symmetries(trained) -> dict:
             "half_width": symmetry_window(f, c, span, fmax),
             "asymmetry": asymmetry(f, c, span, fmax),
         })
-    return {"features": features, "windows": windows,
-            "notes": "breakpoint kinds: data, reflection R(x_k, x_j) = 2x_j - x_k, midpoint, "
-                     "reflection_of_reflection, other; windows: largest h with asym(c, h) <= "
-                     f"{WINDOW_TOL:g}; asymmetry over the widest window around the centre inside the data range"}
+    return SymmetryReport1D(features, windows, NOTES)

@@ -43,7 +43,7 @@ for depth in (2, 3, 4):
     arch = cvxnn.TwoLayer("abs") if depth == 2 else cvxnn.Deep1D(depth, "abs")
     fits[depth] = cvxnn.train(x, y, arch, beta=beta)
     t = fits[depth]
-    kinds = Counter(bp["kind"] for f in t.symmetry()["features"] for bp in f["breakpoints"])
+    kinds = Counter(bp["kind"] for f in t.symmetry().features for bp in f["breakpoints"])
     print(f"depth {depth}: objective {t.certificate.objective:.6f}, {t.network.width} units, "
           f"{t.program.size} dictionary columns, globally optimal {t.globally_optimal}")
     print(f"          breakpoint kinds of the active units: {dict(kinds)}")
@@ -58,9 +58,11 @@ assert objectives[2] <= objectives[1] + 1e-9 <= objectives[0] + 2e-9  # deeper d
 # `reflection_of_reflection`, or `other` when none of these matches (at depth 4 some vertices are deeper
 # constructions than the classifier names). It also lists each unit's **mirror centres**: a depth-3 unit
 # $||x - a_1| - a_2|$ is symmetric about $a_1$ (level 1) and, on each side, about $a_1 \pm a_2$ (level 2).
+# The report is a `SymmetryReport1D`: `print(report)` shows it in words, `report.to_dict()` is its JSON, and its
+# fields `features` and `windows` hold plain dicts.
 
 # %%
-for f in fits[3].symmetry()["features"][:4]:
+for f in fits[3].symmetry().features[:4]:
     bps = ", ".join(f"{b['x']:+.3f} ({b['kind']})" for b in f["breakpoints"])
     centres = ", ".join(f"{c['x']:+.3f} (level {c['level']})" for c in f["centres"])
     print(f"{f['unit']}\n    breakpoints: {bps}\n    centres:     {centres}")
@@ -79,7 +81,7 @@ for ax, (depth, t) in zip(axes, fits.items()):
     ax.plot(x, y, "ko", ms=4)
     ax.plot(grid, t.network.predict(grid), "C0")
     seen = set()
-    for f in t.symmetry()["features"]:
+    for f in t.symmetry().features:
         for b in f["breakpoints"]:
             label = b["kind"] if b["kind"] not in seen else None
             seen.add(b["kind"])
@@ -125,9 +127,10 @@ assert np.allclose(costs, [56, 56 / 3, 8], rtol=1e-7) and saw[4].network.width =
 
 # %%
 deep = saw[4]
-unit = deep.symmetry()["features"][0]
+report = deep.symmetry()
+unit = report.features[0]
 print(unit["unit"], "coefficient", round(unit["coefficient"], 9))
-for w in deep.symmetry()["windows"]:
+for w in report.windows:
     print(f"  centre {w['centre']:.4f} (level {w['level']}): symmetric on +-{w['half_width']:.4f}, "
           f"asymmetry {w['asymmetry']:.1e}")
 
@@ -137,7 +140,7 @@ for ax, (depth, t) in zip(axes, saw.items()):
     ax.plot(xs, ys, "ko", ms=4)
     ax.plot(fine, t.network.predict(fine), "C0")
     ax.set_title(f"depth {depth}: cost {t.result.convex_objective:.2f}, {t.network.width} unit(s)")
-for c in deep.symmetry()["windows"]:
+for c in deep.symmetry().windows:
     axes[2].axvline(c["centre"], color=f"C{c['level']}", lw=0.8, ls="--")
 fig.tight_layout()
 fig.savefig(OUT / "sawtooth.png", dpi=110)

@@ -95,30 +95,17 @@ for ci, si, ai, Fi in zip(c, s, sign_alpha, F_at_units):
 # $\mathbf 1^\top \lambda = 0$. (On this instance $\lambda^\top x$ is printed below; when it is 0 the curves
 # coincide.) Outside the data range both are constant: 0 on one side, $\pm\lambda^\top x$ on the other.
 
+# %% [markdown]
+# `trained.plot_dual()` draws this picture: the curves over a grid of breakpoints covering the data, the band, and
+# the units of the net where they sit. It returns what it drew, so the picture can be checked too: its largest value
+# is the certificate's sup over **all** units (on 1-D data the grid contains the data points, where the sup is
+# attained).
+
 # %%
-def draw(ax, lam, title, units):
-    F_plus, F_minus = dual_curves(lam, x, grid)
-    ax.axhspan(-beta, beta, color="0.9", label=r"$\pm\beta$ band")
-    ax.axhline(beta, color="0.5", lw=0.8)
-    ax.axhline(-beta, color="0.5", lw=0.8)
-    ax.plot(grid, F_plus, color="C0", label=r"$F_+(c) = \lambda^\top (x - c)_+$")
-    ax.plot(grid, F_minus, color="C1", ls="--", label=r"$F_-(c) = \lambda^\top (c - x)_+$")
-    c, s, _ = units
-    inside = (c >= grid[0]) & (c <= grid[-1])  # units with a breakpoint off the plot are affine on the data
-    c, s = c[inside], s[inside]
-    Fu = np.where(s > 0, *dual_curves(lam, x, c))
-    ax.scatter(c, Fu, color=np.where(s > 0, "C0", "C1"), edgecolor="k", zorder=3, label="units of the net")
-    ax.plot(x, np.zeros_like(x), "k|", ms=10, label="data points")
-    ax.set_xlabel("breakpoint c")
-    ax.set_title(title)
-
-
-fig, ax = plt.subplots(figsize=(8, 4))
-draw(ax, lam, "certified optimum: the curves stay in the band and touch it at the units", units_of(net))
-ax.legend(fontsize=8, loc="upper left")
-fig.tight_layout()
-fig.savefig(OUT / "dual_optimum.png", dpi=110)
-plt.close(fig)
+picture = trained.plot_dual(OUT / "dual_optimum.png")
+print(picture.summary())
+assert abs(picture.sup - cert.dual_violation * beta) <= 1e-12 * beta
+assert np.allclose(sorted(u["breakpoint"] for u in picture.units), sorted(c))
 
 # %% [markdown]
 # ## A net trained by Adam
@@ -176,10 +163,11 @@ print(f"scale t = {t:.6f}, D(t lambda) = {D:.10f}")
 print(f"every net's objective is >= {D:.10f}; the optimum is {cert.objective:.10f}")
 assert D <= cert.objective + 1e-9 and adam_cert.lower_bound >= D - 1e-9
 
-fig, axes = plt.subplots(1, 2, figsize=(12, 4), sharey=True)
-draw(axes[0], lam, "certified optimum", units_of(net))
-draw(axes[1], lam_adam, f"Adam: the residual leaves the band (max |F| = {M / beta:.2f} beta)", units_of(adam_net))
-axes[0].legend(fontsize=8, loc="upper left")
+fig, axes = plt.subplots(1, 2, figsize=(13, 5.5), sharey=True)
+trained.plot_dual(ax=axes[0], title="certified optimum")
+adam_picture = trained.plot_dual(ax=axes[1], dual=lam_adam, network=adam_net,
+                                 title=f"Adam: the residual leaves the band (max |F| = {M / beta:.2f} beta)")
+assert not adam_picture.feasible and abs(adam_picture.sup - M_exact) <= 1e-9 * M_exact
 fig.tight_layout()
 fig.savefig(OUT / "dual_adam.png", dpi=110)
 plt.close(fig)

@@ -202,5 +202,5 @@ class DeepAbsProgram(ColumnGenerationProgram):
         z, xi = res.z, res.xi
         z, xi = prune_solution(self.dictionary, z, xi, self.y, self.penalty_beta, True,
                                residual_dual=res.dual is None, vertex=prune)
-        convex, l1 = self.convex_objective(z, xi), float(np.sum(np.abs(z)))  # of the returned solution
+        convex, l1 = self.convex_objective(z, xi), self.weighted_l1(z)  # of the returned solution
         return SolveResult(res.run, z, xi, res.dual, convex, l1, self.reconstruct(z, xi), self.penalty_beta)

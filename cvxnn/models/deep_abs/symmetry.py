@@ -27,9 +27,12 @@ directions, so the roles are relative to those columns.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
 import numpy as np
 
 from ...errors import UnsupportedCombinationError
+from ...records import Record, fmt, fmt_vector
 
 TIGHT_TOL = 1e-6  # |A_j^T lam| >= beta (1 - TIGHT_TOL): a column that can carry weight on the optimal face
 ROLE_TOL = 1e-6  # mirror weight above ROLE_TOL x total l1 norm counts as present
@@ -277,9 +280,79 @@ def data_mirror_candidates(X, y, planes, tol: float = 1e-7):
 
 
 # ------------------------------------------------------------------------------------------ the report
-def symmetry_report(trained, *, tol: float = 1e-7, asym_points: int = 2000, seed: int = 0) -> dict:
+@dataclass(eq=False)
+class SymmetryReportND(Record):
+    """The reflection-plane report of a three-layer absolute-value fit in d dimensions (``Trained.symmetry()`` for
+    ``DeepAbs``; theory: "Symmetry"; definitions in this module's docstring). ``to_dict()`` is the ``symmetry``
+    section of the JSON output; the report also reads as that dict (``report["planes"]``). Entries are JSON-ready
+    dicts.
+
+    model, d, tol: 'deep-abs', the input dimension, the relative tolerance of the plane kinds.
+    planes: ``{x : normal . x = offset}`` (unit-l2 normal, canonical sign) with ``level`` (1: a unit's mirror,
+        2: a plane inside a plane), ``units`` (indices of the units it belongs to), ``kind`` / ``from`` /
+        ``constructions`` (data, reflection, midpoint or other, see :func:`classify_plane`), ``mirrored_points`` and
+        ``mirrored_points_exact`` (pairs of training points mirrored across it, in projection and exactly) and
+        ``asymmetry`` (:func:`plane_asymmetry` of the fit, None when no mirrored sample stays in the box).
+    units: one per unit of the network: ``index``, ``dictionary_column``, ``direction``, ``norm``, ``a1``, ``a2``,
+        ``z``, ``planes`` (``plane`` index and ``level``), and the pool's ``family``, ``points``,
+        ``direction_kind``, ``direction_from``.
+    mirrored_unit_pairs: ``units`` [a, b] and ``plane``: reflecting unit a across the plane gives unit b.
+    levels: ``plane`` and ``inside``: a level-2 plane inside a unit's level-1 plane.
+    data_mirrors: hyperplanes across which the training data (with targets) is closed, with the role of the
+        mirror on the optimal face (``required``, ``optional``, ``absent`` or ``unknown``) and the LP weights that
+        decide it (``min_weight``, ``max_weight``, ``total_weight``), ``penalty_invariant``, ``pairs``,
+        ``prediction_symmetry`` (and relative), ``tight_columns``, ``tight_mirror_columns``, ``lp_eps``.
+    """
+
+    model: str = "deep-abs"
+    d: int = 0
+    tol: float = 1e-7
+    planes: list = field(default_factory=list)
+    units: list = field(default_factory=list)
+    mirrored_unit_pairs: list = field(default_factory=list)
+    levels: list = field(default_factory=list)
+    data_mirrors: list = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        return {"model": self.model, "d": self.d, "tol": self.tol, "planes": self.planes, "units": self.units,
+                "mirrored_unit_pairs": self.mirrored_unit_pairs, "levels": self.levels,
+                "data_mirrors": self.data_mirrors}
+
+    def __str__(self) -> str:
+        by_level = [sum(p["level"] == k for p in self.planes) for k in (1, 2)]
+        lines = [(f"reflection planes of a three-layer abs fit in d = {self.d}: {len(self.planes)} planes "
+                  f"({by_level[0]} level 1, {by_level[1]} level 2) from {len(self.units)} units")]
+        for j, p in enumerate(self.planes):
+            src = f" (points {', '.join(str(i) for i in _flat(p['from']))})" if p["from"] else ""
+            asym = "n/a" if p["asymmetry"] is None else fmt(p["asymmetry"], 3)
+            lines.append(f"  plane {j}: normal {fmt_vector(p['normal'])}, offset {fmt(p['offset'], 4)}, level "
+                         f"{p['level']}, {p['kind']}{src}; units {p['units']}; asymmetry of the fit {asym}")
+        for pair in self.mirrored_unit_pairs:
+            a, b = pair["units"]
+            lines.append(f"  units {a} and {b} are mirror images across plane {pair['plane']}")
+        for m in self.data_mirrors:
+            where = "" if m["plane"] is None else f" (plane {m['plane']})"
+            lines.append(f"  data mirror normal {fmt_vector(m['normal'])}, offset {fmt(m['offset'], 4)}{where}: role "
+                         f"{m['role']} on the optimal face, prediction symmetry "
+                         f"{fmt(m['prediction_symmetry_relative'], 3)} (relative)"
+                         + ("" if m["penalty_invariant"] else "; the reflection changes the l1 penalty"))
+        if not self.data_mirrors:
+            lines.append("  the training data has no mirror hyperplane")
+        return "\n".join(lines)
+
+
+def _flat(items):
+    for v in items:
+        if isinstance(v, (list, tuple)):
+            yield from _flat(v)
+        else:
+            yield v
+
+
+def symmetry_report(trained, *, tol: float = 1e-7, asym_points: int = 2000, seed: int = 0) -> SymmetryReportND:
     """Reflection planes, their kinds and levels, mirrored units and data mirrors of a deep-abs fit (theory:
-    "Symmetry"). JSON-ready (plain lists, floats, ints). See the module docstring for the definitions."""
+    "Symmetry"), as a :class:`SymmetryReportND` whose entries are JSON-ready (plain lists, floats, ints). See the
+    module docstring for the definitions."""
     program = trained.program
     summary = program.summary() if hasattr(program, "summary") else {}
     if summary.get("model") != "deep-abs" or not hasattr(program, "pool"):
@@ -352,8 +425,7 @@ def symmetry_report(trained, *, tol: float = 1e-7, asym_points: int = 2000, seed
 
     for p in planes:
         p.pop("_n")
-    return {"model": "deep-abs", "d": int(X.shape[1]), "tol": tol, "planes": planes, "units": units,
-            "mirrored_unit_pairs": pairs, "levels": levels, "data_mirrors": mirrors}
+    return SymmetryReportND("deep-abs", int(X.shape[1]), tol, planes, units, pairs, levels, mirrors)
 
 
 def _data_mirrors(trained, cands, X, y, tol):
