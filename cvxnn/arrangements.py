@@ -39,7 +39,7 @@ import math
 import sys
 import time
 from collections import deque
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from numbers import Integral
 
 import numpy as np
@@ -48,8 +48,8 @@ from .errors import InvalidDataError, InvalidParameterError, ProblemTooLargeErro
 from .validation import check_choice
 
 __all__ = [
-    "Arrangement", "pattern_count", "count_patterns_upper_bound", "enumerate_patterns", "sample_patterns",
-    "interior_point",
+    "Arrangement", "Walls", "pattern_count", "count_patterns_upper_bound", "enumerate_patterns", "sample_patterns",
+    "interior_point", "pattern_walls", "cone_sup",
 ]
 
 METHODS = ("auto", "rays", "region-graph")
@@ -77,9 +77,20 @@ class Arrangement:
     includes_zero: bool
     count_formula: int
     seconds: float
+    _walls: dict = field(default_factory=dict, repr=False, compare=False)
 
     def __len__(self) -> int:
         return int(self.patterns.shape[0])
+
+    def walls(self, X) -> Walls:
+        """The constraint rows of each pattern's cone (:func:`pattern_walls`), computed once per data matrix and
+        cached. X must be the matrix the patterns were enumerated (or sampled) from. For an exact arrangement these
+        are the walls (facets) only; otherwise one row per hyperplane and side, a superset with the same cone."""
+        X = np.asarray(X, dtype=np.float64)
+        key = (X.shape, X.tobytes())
+        if key not in self._walls:
+            self._walls[key] = pattern_walls(X, self.patterns, complete=self.exact)
+        return self._walls[key]
 
     def __repr__(self) -> str:
         n = self.patterns.shape[1] if self.patterns.ndim == 2 else 0
@@ -674,3 +685,371 @@ def interior_point(X, pattern) -> np.ndarray | None:
         return None
     g = g / (np.where(D[nz], 1.0, -1.0) * (X[nz] @ g)).min()
     return g if np.array_equal(X @ g >= 0, D) else None
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# the cone of each pattern: its walls, and the exact projection oracle over many cones at once
+# ----------------------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Walls:
+    """The constraint rows of each pattern's cone, stored as compressed rows (CSR).
+
+    The cone of pattern p is ``K_p = {u : signs[k] * X[rows[k]] u >= 0 for k in indptr[p]:indptr[p + 1]}``, and it
+    equals ``{u : (2 D_p - 1)_i X_i u >= 0 for every i}`` (:func:`pattern_walls` says why). ``exact``: True when the
+    rows were found as the walls of a complete arrangement (every row listed is on a facet of the cone).
+    """
+
+    indptr: np.ndarray  # (P + 1,) int64
+    rows: np.ndarray  # (nnz,) row indices of X
+    signs: np.ndarray  # (nnz,) +1.0 or -1.0
+    exact: bool
+
+    def __len__(self) -> int:
+        return int(self.indptr.shape[0] - 1)
+
+    def counts(self) -> np.ndarray:
+        """Number of constraint rows of each pattern's cone."""
+        return np.diff(self.indptr)
+
+    def take(self, idx) -> Walls:
+        """The walls of the patterns ``idx`` (in that order)."""
+        idx = np.asarray(idx, dtype=np.int64).reshape(-1)
+        cnt = self.counts()[idx]
+        indptr = np.zeros(idx.size + 1, dtype=np.int64)
+        np.cumsum(cnt, out=indptr[1:])
+        pos = np.repeat(self.indptr[idx] - indptr[:-1], cnt) + np.arange(indptr[-1])
+        return Walls(indptr, self.rows[pos], self.signs[pos], self.exact)
+
+    def concat(self, other: Walls) -> Walls:
+        """These patterns' walls followed by ``other``'s (``exact`` only when both are)."""
+        return Walls(np.concatenate([self.indptr, other.indptr[1:] + self.indptr[-1]]),
+                     np.concatenate([self.rows, other.rows]), np.concatenate([self.signs, other.signs]),
+                     self.exact and other.exact)
+
+    def pattern_of_entry(self) -> np.ndarray:
+        """For each stored row, the (position of the) pattern it belongs to."""
+        return np.repeat(np.arange(len(self)), self.counts())
+
+
+def _zobrist_keys(n: int) -> np.ndarray:
+    """Fixed pseudo-random 64-bit keys, one per row (a pattern's hash is the XOR of the keys of its True rows)."""
+    return np.random.default_rng(0x5EED).integers(0, 2**64 - 1, size=n, dtype=np.uint64, endpoint=True)
+
+
+def _pattern_hashes(patterns: np.ndarray, keys: np.ndarray) -> np.ndarray:
+    """XOR of ``keys`` over the True entries of each row, through one 256-entry table per byte of the packed row."""
+    P, n = patterns.shape
+    packed = np.packbits(patterns, axis=1)  # (P, nb), big-endian bits
+    nb = packed.shape[1]
+    k = np.zeros(8 * nb, dtype=np.uint64)
+    k[:n] = keys
+    bits = ((np.arange(256)[:, None] >> (7 - np.arange(8))[None, :]) & 1).astype(bool)  # (256, 8)
+    out = np.zeros(P, dtype=np.uint64)
+    for b in range(nb):
+        table = np.bitwise_xor.reduce(np.where(bits, k[8 * b: 8 * b + 8][None, :], np.uint64(0)), axis=1)
+        out ^= table[packed[:, b]]
+    return out
+
+
+def pattern_walls(X, patterns, *, complete: bool) -> Walls:
+    """The rows that define the cone of each pattern: its walls.
+
+    The cone of a pattern D is ``K = {u : s_i x_i^T u >= 0 for all i}`` with ``s = 2 D - 1``. Rows that span the
+    same hyperplane (repeated, parallel or opposite points) are grouped; zero rows define nothing. A hyperplane h
+    is a **wall** of region R when flipping the signs of its rows gives another (full-dimensional) region R'.
+
+    **The cone is unchanged when only the rows of the walls are kept** (R a full-dimensional region, K its closure,
+    K_W the cone of the wall rows alone; K is contained in K_W). Suppose u is in K_W but not in K. With g inside R
+    (every s_i x_i^T g > 0), u' = u + eps g is, for small eps > 0, inside K_W and still outside K, and so are the
+    points of a small ball B around u'. The segments from g to a point of B that pass through the intersection of
+    two different hyperplanes (a subspace of codimension 2) end in a subset of B of dimension lower than B, so some
+    v in B has a segment p(t) = (1 - t) g + t v that meets at most one hyperplane at a time. Every s_i x_i^T p(t)
+    is affine in t and positive at t = 0; v is outside K, so the segment leaves K at a first t*, where exactly one
+    hyperplane h vanishes and every other row is still strictly positive. Just after t*, the rows of h are negative
+    and all the others positive: that is a non-empty open set, the region R' with h flipped, so h is a wall. But
+    the rows of a wall are positive at g and at v (v is inside K_W), hence on the whole segment (affine), and h
+    cannot vanish at t*: a contradiction. So K_W = K.
+
+    Finding the walls. ``complete=True``: ``patterns`` lists EVERY region of the arrangement (an exact enumeration),
+    and h is a wall of pattern p iff the pattern with h's rows flipped is in the list: a hash lookup (the XOR of
+    fixed random 64-bit keys of the True rows; flipping h XORs in the keys of its rows). A hash collision can only
+    add a row, never drop one, and extra rows leave the cone unchanged. Every row of a wall hyperplane is kept (with
+    its own sign), so near-parallel rows that were grouped all stay. ``complete=False`` (sampled or hand-made
+    patterns, which may not be regions): every hyperplane is kept, once per side it is constrained from (both sides
+    when the pattern puts it in an equality), i.e. all nonzero rows up to repeats: the same cone by definition.
+    """
+    X = _check_X(X)
+    patterns = np.asarray(patterns, dtype=bool)
+    if patterns.ndim != 2 or patterns.shape[1] != X.shape[0]:
+        raise InvalidParameterError(
+            f"patterns must be a (P, n) bool array with one column per row of X (n = {X.shape[0]}); received shape "
+            f"{patterns.shape}."
+        )
+    P, n = patterns.shape
+    _, nonzero, U = _geometry(X)
+    rows_nz = np.flatnonzero(nonzero)
+    if rows_nz.size == 0 or P == 0:
+        return Walls(np.zeros(P + 1, dtype=np.int64), np.zeros(0, dtype=np.int64), np.zeros(0), complete)
+    _, which, sign = _merge(U)
+    h = int(which.max()) + 1
+    order = np.argsort(which, kind="stable")
+    cls_sorted = which[order]
+    starts = np.flatnonzero(np.r_[True, cls_sorted[1:] != cls_sorted[:-1]])
+    # orientation of each nonzero row in each pattern relative to its hyperplane: +1 or -1
+    orient = np.where(patterns[:, rows_nz[order]], 1, -1) * sign[order].astype(np.int64)  # (P, m) by class
+    has_plus = np.add.reduceat(orient > 0, starts, axis=1) > 0  # (P, h)
+    has_minus = np.add.reduceat(orient < 0, starts, axis=1) > 0
+    keep = np.ones((P, h), dtype=bool)
+    if complete:
+        keys = _zobrist_keys(n)
+        class_keys = np.bitwise_xor.reduceat(keys[rows_nz[order]], starts)  # (h,)
+        hp = _pattern_hashes(patterns, keys)
+        hs = np.sort(hp)
+        step = max(1, 4_000_000 // h)
+        for a in range(0, P, step):
+            hf = hp[a: a + step, None] ^ class_keys[None, :]
+            pos = np.minimum(np.searchsorted(hs, hf), P - 1)
+            keep[a: a + step] = hs[pos] == hf
+        keep |= has_plus & has_minus  # not a region (cannot happen in a complete list): keep both sides
+    # every row of a kept hyperplane, with its own sign (complete=False: every nonzero row)
+    pi, ji = np.nonzero(keep[:, which])
+    rows = rows_nz[ji]
+    signs = np.where(patterns[pi, rows], 1.0, -1.0)
+    indptr = np.zeros(P + 1, dtype=np.int64)
+    np.cumsum(np.bincount(pi, minlength=P), out=indptr[1:])
+    return Walls(indptr, rows.astype(np.int64), signs, complete)
+
+
+#: stop the active-set iterations once no constraint is violated by more than this (relative to |c|)
+CONE_TOL = 1e-13
+#: Lawson-Hanson iterations before a problem is handed to scipy's NNLS
+CONE_MAX_ITER = 60
+
+
+def _project_out(AP: np.ndarray, c: np.ndarray):
+    """Householder-free QR of the passive rows by Gram-Schmidt with reorthogonalisation, batched.
+
+    AP (N, S, r): the passive rows in slots 0..k-1 (zero rows in the empty slots after them); c (N, r). Returns
+    (rho, z, ok): rho = c minus its projection onto the span of the passive rows (accurate to rounding whatever
+    their conditioning), z the coefficients with rho = c + AP^T z (back substitution), ok where every passive row
+    had a numerically independent part (else z is not trusted)."""
+    N, S, r = AP.shape
+    Q = np.zeros((N, S, r))
+    R = np.zeros((N, S, S))
+    ok = np.ones(N, dtype=bool)
+    for s in range(S):
+        v = AP[:, s].copy()
+        for _ in range(2):  # classical Gram-Schmidt, twice: orthogonal to rounding
+            if s:
+                coef = np.einsum("nsr,nr->ns", Q[:, :s], v)
+                R[:, :s, s] += coef
+                v -= np.einsum("ns,nsr->nr", coef, Q[:, :s])
+        nv = np.linalg.norm(v, axis=1)
+        present = np.any(AP[:, s] != 0, axis=1)
+        good = nv > 1e-13 * np.maximum(np.linalg.norm(AP[:, s], axis=1), 1e-300)
+        ok &= good | ~present
+        R[:, s, s] = np.where(good, nv, 0.0)
+        Q[:, s] = np.where(good[:, None], v / np.where(good, nv, 1.0)[:, None], 0.0)
+    y = np.einsum("nsr,nr->ns", Q, c)
+    rho = c - np.einsum("ns,nsr->nr", y, Q)
+    z = np.zeros((N, S))
+    for s in range(S - 1, -1, -1):  # R z = -y
+        rhs = -y[:, s] - np.einsum("nt,nt->n", R[:, s, s + 1:], z[:, s + 1:])
+        d = R[:, s, s]
+        z[:, s] = np.where(d > 0, rhs / np.where(d > 0, d, 1.0), 0.0)
+    return rho, z, ok
+
+
+def _nnls_batch(A: np.ndarray, c: np.ndarray, stop=None):
+    """Batched Lawson-Hanson active-set NNLS: for each problem b, mu_b >= 0 minimising |c_b + A_b^T mu_b|.
+
+    A (N, m, r): unit (or zero) constraint rows; c (N, r). The passive set (linearly independent rows, at most
+    min(m, r)) sits in the first slots. Returns (rho, state): rho = c minus its projection onto the span of the
+    current passive rows, whose multipliers are positive, so ``|rho| = |c + A^T mu|`` with mu >= 0, which bounds
+    ``max_{u in K, |u| <= 1} c^T u`` from above (weak duality) at every step, and decreases from step to step.
+    state 1 (converged): no row is violated by more than CONE_TOL |c| at rho, so rho is the projection of c onto
+    the cone and |rho| that max (to rounding); state 2 (bounded): the iterations stopped once |rho| <= stop[b]
+    (the value is known to be at most that); state 0: failed (the caller falls back)."""
+    N, m, r = A.shape
+    S = min(m, r)
+    slot = np.full((N, S), -1, dtype=np.int64)
+    mu = np.zeros((N, S))
+    rho = c.copy()
+    converged = np.zeros(N, dtype=bool)
+    bounded = np.zeros(N, dtype=bool)
+    failed = np.zeros(N, dtype=bool)
+    stop2 = None if stop is None else np.asarray(stop, dtype=np.float64) ** 2
+    tol = CONE_TOL * np.maximum(np.linalg.norm(c, axis=1), 1e-300)
+    live = np.arange(N)  # problems still iterating
+    need_add = np.ones(N, dtype=bool)
+    for _ in range(CONE_MAX_ITER):
+        if live.size == 0:
+            break
+        # add step: the most violated row enters the passive set
+        add = live[need_add[live]]
+        if add.size and stop2 is not None:
+            low = np.einsum("nr,nr->n", rho[add], rho[add]) <= stop2[add]
+            bounded[add[low]] = True
+            live = live[~bounded[live]]
+            add = add[~low]
+        if add.size:
+            w = -np.einsum("nmr,nr->nm", A[add], rho[add])
+            sl = slot[add]
+            for q in range(S):
+                on = np.flatnonzero(sl[:, q] >= 0)
+                w[on, sl[on, q]] = -np.inf
+            j = np.argmax(w, axis=1)
+            done = w[np.arange(add.size), j] <= tol[add]
+            k = np.sum(sl >= 0, axis=1)
+            full = k >= S  # the passive rows span the row space: rho = 0 up to rounding
+            converged[add[done | full]] = True
+            go = ~done & ~full
+            slot[add[go], k[go]] = j[go]
+            mu[add[go], k[go]] = 0.0
+            need_add[add[go]] = False
+            live = live[~converged[live]]
+        ls = live[~need_add[live]]
+        if ls.size == 0:
+            continue
+        sl = slot[ls]
+        passive = sl >= 0
+        AP = A[ls[:, None], np.maximum(sl, 0)]
+        AP[~passive] = 0.0
+        rh, z, ok = _project_out(AP, c[ls])
+        failed[ls[~ok]] = True
+        feas = ok & np.all(~passive | (z > 0), axis=1)
+        good = ls[feas]
+        mu[good] = z[feas]
+        rho[good] = rh[feas]
+        need_add[good] = True
+        bad = ok & ~feas
+        if bad.any():  # step back towards the feasible multipliers until one reaches zero, drop it
+            b = ls[bad]
+            zb, mb, pb = z[bad], mu[b], passive[bad]
+            cand = pb & (zb <= 0)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                ratio = np.where(cand, mb / (mb - zb), np.inf)
+            kk = np.argmin(ratio, axis=1)
+            alpha = ratio[np.arange(b.size), kk]
+            mb = mb + alpha[:, None] * (zb - mb)
+            drop = pb & (mb <= 0)
+            drop[np.arange(b.size), kk] = True
+            keep = pb & ~drop
+            order = np.argsort(~keep, axis=1, kind="stable")  # kept slots first, in order
+            sb = np.where(keep, slot[b], -1)
+            slot[b] = np.take_along_axis(sb, order, axis=1)
+            mu[b] = np.take_along_axis(np.where(keep, mb, 0.0), order, axis=1)
+        live = live[~failed[live]]
+    state = np.where(failed, 0, np.where(converged, 1, np.where(bounded, 2, 0)))
+    return rho, state
+
+
+def _nnls_one(A: np.ndarray, c: np.ndarray) -> np.ndarray:
+    """rho = c + A^T mu for scipy's NNLS solution mu >= 0 (one problem)."""
+    from scipy.optimize import nnls
+
+    if A.shape[0] == 0:
+        return c.copy()
+    mu, _ = nnls(A.T, -c)
+    return c + A.T @ mu
+
+
+#: patterns per batch of the projection oracle (memory: batch x walls x columns floats)
+CONE_BATCH = 4096
+
+
+def _padded(m: np.ndarray) -> np.ndarray:
+    """Wall counts rounded up to a few sizes (zero rows pad the rest: they never enter an active set)."""
+    sizes = np.array([0, 1, 2, 3, 4, 5, 6, 7, 8, 10, 12, 14, 16, 20, 24, 32, 48, 64])
+    out = sizes[np.minimum(np.searchsorted(sizes, m), sizes.size - 1)]
+    big = m > sizes[-1]
+    out[big] = 2 ** np.ceil(np.log2(m[big])).astype(np.int64)
+    return out
+
+
+def cone_sup(C, X, walls: Walls, idx=None, *, threshold: float | None = None, stop_below: bool = False):
+    """For pattern k (``idx[k]``, default all) and vector c_k (row k of C): ``max_{u in K, |u| <= 1} c_k^T u`` for
+    the pattern's cone K (the norm of the projection of c_k onto K), and the same for -c_k.
+
+    The value equals ``min_{mu >= 0} |c_k + A^T mu|`` (conic duality; A the cone's rows), computed for all patterns
+    at once by a batched active-set NNLS (Lawson-Hanson) on the wall rows, patterns with similar wall counts
+    together. Each value is the norm of c_k minus its projection onto the span of the final active rows, whose
+    multipliers are positive and at which no row is violated (the KKT conditions of the projection onto K, checked
+    to rounding); problems whose active set does not settle are solved by scipy's NNLS instead.
+
+    threshold: values at most ``threshold`` are not computed exactly: their entries hold an upper bound that is at
+    most ``threshold`` (|c| sharpened by the projection onto each single wall's half-space, a superset of K, or
+    the active-set iterate, whose norm only decreases). stop_below=True: patterns are visited by decreasing bound,
+    and the visit stops once no remaining bound exceeds the best value found (values below it are only bounded the
+    same way), so the overall maximum is exact while the other entries may hold bounds. Returns (values (K, 2) for +c
+    and -c, directions (K, 2, r): the maximising unit vectors, zero where the value is zero, NaN where only the
+    bound is known)."""
+    C = np.asarray(C, dtype=np.float64)
+    K, r = C.shape
+    idx = np.arange(len(walls)) if idx is None else np.asarray(idx, dtype=np.int64).reshape(-1)
+    if idx.size != K:
+        raise InvalidParameterError(f"cone_sup: {K} vectors for {idx.size} patterns.")
+    Xn = np.asarray(X, dtype=np.float64)
+    norms = np.linalg.norm(Xn, axis=1)
+    Xu = np.where(norms[:, None] > 0, Xn / np.where(norms > 0, norms, 1.0)[:, None], 0.0)
+    W = walls.take(idx)
+    cnt = W.counts()
+    owner = W.pattern_of_entry()
+    Arows = W.signs[:, None] * Xu[W.rows]  # (nnz, r) unit rows
+    # upper bounds: |c|, sharpened by the projection onto each single wall's half-space (which contains K)
+    cn2 = np.einsum("kr,kr->k", C, C)
+    dots = np.einsum("er,er->e", Arows, C[owner])
+    cut_p = np.zeros(K)
+    cut_m = np.zeros(K)
+    has = cnt > 0
+    if has.any():
+        at = W.indptr[:-1][has]
+        cut_p[has] = np.maximum.reduceat(np.maximum(-dots, 0.0) ** 2, at)
+        cut_m[has] = np.maximum.reduceat(np.maximum(dots, 0.0) ** 2, at)
+    values = np.sqrt(np.maximum(np.stack([cn2 - cut_p, cn2 - cut_m], axis=1), 0.0))  # (K, 2)
+    dirs = np.full((K, 2, r), np.nan)
+    top = values.max(axis=1)
+    todo = np.flatnonzero(top > threshold) if threshold is not None else np.arange(K)
+    pad = _padded(cnt)
+    if stop_below:
+        todo = todo[np.argsort(-top[todo], kind="stable")]
+    best = -np.inf
+    start, size = 0, 1024 if stop_below else todo.size
+    while start < todo.size:
+        if stop_below and top[todo[start]] <= best:
+            break
+        chunk = todo[start: start + size]
+        start += chunk.size
+        size *= 4
+        for m in np.unique(pad[chunk]):
+            group = chunk[pad[chunk] == m]
+            step = max(1, 2_000_000 // max(int(m) * r, 1))
+            for g0 in range(0, group.size, step):
+                sub = group[g0: g0 + step]
+                cs = C[sub]
+                if m == 0:
+                    rho = np.stack([cs, -cs], axis=1)
+                else:
+                    pos = W.indptr[sub][:, None] + np.arange(m)[None, :]
+                    inside = pos < W.indptr[sub + 1][:, None]
+                    A = np.where(inside[:, :, None], Arows[np.where(inside, pos, 0)], 0.0)  # (B, m, r), zero-padded
+                    A2 = np.concatenate([A, A], axis=0)
+                    c2 = np.concatenate([cs, -cs], axis=0)
+                    floor = best if stop_below else threshold
+                    rho2, state = _nnls_batch(A2, c2, None if floor is None or floor == -np.inf
+                                              else np.full(2 * sub.size, floor))
+                    for q in np.flatnonzero(state == 0):
+                        rho2[q] = _nnls_one(A2[q], c2[q])
+                        state[q] = 1
+                    rho = np.stack([rho2[: sub.size], rho2[sub.size:]], axis=1)
+                    exact = np.stack([state[: sub.size], state[sub.size:]], axis=1) == 1
+                val = np.linalg.norm(rho, axis=2)
+                values[sub] = val
+                with np.errstate(invalid="ignore", divide="ignore"):
+                    dirs[sub] = np.where(val[:, :, None] > 0, rho / val[:, :, None], 0.0)
+                if m:
+                    dirs[sub] = np.where(exact[:, :, None], dirs[sub], np.nan)
+        best = max(best, float(values[chunk].max()))
+    return values, dirs
