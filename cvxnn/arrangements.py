@@ -92,6 +92,18 @@ class Arrangement:
             self._walls[key] = pattern_walls(X, self.patterns, complete=self.exact)
         return self._walls[key]
 
+    def extended(self, extra, X) -> Arrangement:
+        """These patterns followed by the ``extra`` ones (for instance the patterns of a given net's units, which may
+        lie on hyperplanes: not regions). The list keeps its ``exact`` flag (it still holds every region); the walls
+        of this list carry over, and the extra patterns' cones keep all their rows (their walls are not known)."""
+        X = np.asarray(X, dtype=np.float64)
+        extra = np.asarray(extra, dtype=bool).reshape(-1, self.patterns.shape[1])
+        out = Arrangement(np.vstack([self.patterns, extra]), self.method, self.exact,
+                          bool(self.includes_zero or (~extra).all(axis=1).any()), self.count_formula, self.seconds)
+        key = (X.shape, X.tobytes())
+        out._walls[key] = self.walls(X).concat(pattern_walls(X, extra, complete=False))
+        return out
+
     def __repr__(self) -> str:
         n = self.patterns.shape[1] if self.patterns.ndim == 2 else 0
         return (
@@ -753,6 +765,46 @@ def _pattern_hashes(patterns: np.ndarray, keys: np.ndarray) -> np.ndarray:
     return out
 
 
+class _HashSet:
+    """A set of uint64 hashes (uniformly random bits) in an open-addressing table with linear probing, filled and
+    queried with vectorised probes (a few rounds: the table is at most a quarter full)."""
+
+    def __init__(self, values: np.ndarray):
+        values = np.unique(values)
+        size = 1 << max(4, int(np.ceil(np.log2(4 * max(values.size, 1)))))
+        self.mask = np.uint64(size - 1)
+        self.table = np.zeros(size, dtype=np.uint64)
+        self.used = np.zeros(size, dtype=bool)
+        slot = (values & self.mask).astype(np.int64)
+        todo = np.arange(values.size)
+        while todo.size:
+            s = slot[todo]
+            free = ~self.used[s]
+            _, first = np.unique(s[free], return_index=True)
+            win = todo[free][first]
+            self.table[slot[win]] = values[win]
+            self.used[slot[win]] = True
+            placed = np.zeros(values.size, dtype=bool)
+            placed[win] = True
+            todo = todo[~placed[todo]]
+            slot[todo] = np.where(self.used[slot[todo]], (slot[todo] + 1) & int(self.mask), slot[todo])
+
+    def contains(self, queries: np.ndarray) -> np.ndarray:
+        q = queries.ravel()
+        found = np.zeros(q.size, dtype=bool)
+        slot = (q & self.mask).astype(np.int64)
+        todo = np.arange(q.size)
+        while todo.size:
+            s = slot[todo]
+            used = self.used[s]
+            hit = used & (self.table[s] == q[todo])
+            found[todo[hit]] = True
+            more = used & ~hit
+            todo = todo[more]
+            slot[todo] = (s[more] + 1) & int(self.mask)
+        return found.reshape(queries.shape)
+
+
 def pattern_walls(X, patterns, *, complete: bool) -> Walls:
     """The rows that define the cone of each pattern: its walls.
 
@@ -797,24 +849,23 @@ def pattern_walls(X, patterns, *, complete: bool) -> Walls:
     order = np.argsort(which, kind="stable")
     cls_sorted = which[order]
     starts = np.flatnonzero(np.r_[True, cls_sorted[1:] != cls_sorted[:-1]])
-    # orientation of each nonzero row in each pattern relative to its hyperplane: +1 or -1
-    orient = np.where(patterns[:, rows_nz[order]], 1, -1) * sign[order].astype(np.int64)  # (P, m) by class
-    has_plus = np.add.reduceat(orient > 0, starts, axis=1) > 0  # (P, h)
-    has_minus = np.add.reduceat(orient < 0, starts, axis=1) > 0
     keep = np.ones((P, h), dtype=bool)
     if complete:
         keys = _zobrist_keys(n)
         class_keys = np.bitwise_xor.reduceat(keys[rows_nz[order]], starts)  # (h,)
         hp = _pattern_hashes(patterns, keys)
-        hs = np.sort(hp)
+        table = _HashSet(hp)
         step = max(1, 4_000_000 // h)
         for a in range(0, P, step):
-            hf = hp[a: a + step, None] ^ class_keys[None, :]
-            pos = np.minimum(np.searchsorted(hs, hf), P - 1)
-            keep[a: a + step] = hs[pos] == hf
-        keep |= has_plus & has_minus  # not a region (cannot happen in a complete list): keep both sides
+            keep[a: a + step] = table.contains(hp[a: a + step, None] ^ class_keys[None, :])
+        if h < rows_nz.size:  # grouped rows: a pattern that puts one hyperplane on both sides is not a region
+            # (cannot happen in a complete list of regions); keep such a hyperplane anyway
+            orient = np.where(patterns[:, rows_nz[order]], 1, -1) * sign[order].astype(np.int64)  # (P, m)
+            has_plus = np.add.reduceat(orient > 0, starts, axis=1) > 0  # (P, h)
+            has_minus = np.add.reduceat(orient < 0, starts, axis=1) > 0
+            keep |= has_plus & has_minus
     # every row of a kept hyperplane, with its own sign (complete=False: every nonzero row)
-    pi, ji = np.nonzero(keep[:, which])
+    pi, ji = np.nonzero(keep[:, which] if h < rows_nz.size else keep)
     rows = rows_nz[ji]
     signs = np.where(patterns[pi, rows], 1.0, -1.0)
     indptr = np.zeros(P + 1, dtype=np.int64)

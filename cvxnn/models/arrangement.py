@@ -23,16 +23,8 @@ import cvxpy as cp
 import numpy as np
 
 from ..activations import Activation
-from ..arrangements import (
-    Arrangement,
-    Walls,
-    cone_sup,
-    enumerate_patterns,
-    interior_point,
-    pattern_count,
-    pattern_walls,
-    sample_patterns,
-)
+from ..arrangements import (Arrangement, Walls, _pattern_hashes, _zobrist_keys, cone_sup, enumerate_patterns,
+                            interior_point, pattern_count, pattern_walls, sample_patterns)
 from ..certify import certify
 from ..colgen import _BetaValue, generate_columns
 from ..errors import SolverFailedError, UnsupportedCombinationError
@@ -484,9 +476,18 @@ def pattern_generation(X, y, architecture, beta, bias, full, *, initial=None, ou
 
 
 def _locate(patterns: np.ndarray, wanted: np.ndarray) -> np.ndarray:
-    """Row indices in ``patterns`` of the rows of ``wanted`` that occur there."""
-    index = {row.tobytes(): i for i, row in enumerate(np.ascontiguousarray(patterns))}
-    return np.array([index[r.tobytes()] for r in np.ascontiguousarray(wanted) if r.tobytes() in index], dtype=int)
+    """Row indices in ``patterns`` of the rows of ``wanted`` that occur there (by sorted row hashes, each match
+    checked row against row)."""
+    patterns, wanted = np.asarray(patterns, dtype=bool), np.asarray(wanted, dtype=bool).reshape(-1, patterns.shape[1])
+    if patterns.shape[0] == 0 or wanted.shape[0] == 0:
+        return np.zeros(0, dtype=int)
+    keys = _zobrist_keys(patterns.shape[1])
+    hp, hw = _pattern_hashes(patterns, keys), _pattern_hashes(wanted, keys)
+    order = np.argsort(hp, kind="stable")
+    pos = np.minimum(np.searchsorted(hp[order], hw), order.size - 1)
+    idx = order[pos]
+    ok = (hp[idx] == hw) & np.all(patterns[idx] == wanted, axis=1)
+    return idx[ok].astype(int)
 
 
 #: n * (number of patterns) above which the arrangement program is solved by pattern generation by default
@@ -772,11 +773,8 @@ class ArrangementModel(Model):
         own = own_patterns(net, Xb, bias, architecture.activation)
         known = {full.patterns[i].tobytes() for i in _locate(full.patterns, own)}
         missing = np.array([row for row in own if row.tobytes() not in known], dtype=bool).reshape(-1, X.shape[0])
-        if missing.size:
-            missing = np.unique(missing, axis=0)
-            full = Arrangement(np.vstack([full.patterns, missing]), full.method, full.exact,
-                               bool(full.includes_zero or (~missing).all(axis=1).any()), full.count_formula,
-                               full.seconds)
+        if missing.size:  # patterns of units on a hyperplane (not regions): their cones keep every row
+            full = full.extended(np.unique(missing, axis=0), Xb)
         return PatternGenerationProgram(X, y, architecture, beta, full, bias, output_bias=output_bias)
 
     def to_global(self, program) -> str:
