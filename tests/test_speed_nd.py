@@ -168,6 +168,9 @@ def test_clarabel_direct_and_through_cvxpy_solve_the_same_program():
     assert rel(float(via.problem.value), direct.convex_objective) < 1e-8
     lam = np.asarray(via._cp["data"].dual_value).ravel()
     assert np.max(np.abs(lam - direct.dual)) < 1e-6 * max(1.0, np.max(np.abs(lam)))
+    plain = ArrangementProgram(X, y, cvxnn.TwoLayer("relu"), 0.05, arr, "penalized", clusters=0)
+    assert prog._clustered_fit() is not None and plain._clustered_fit() is None  # the fit with and without cluster sums
+    assert rel(plain.solve().convex_objective, direct.convex_objective) < 1e-8
     scs = ArrangementProgram(X, y, cvxnn.TwoLayer("relu"), 0.05, arr, "penalized").solve("scs")
     assert rel(scs.convex_objective, direct.convex_objective) < 1e-5
     prog.set_beta(0.1)  # a new beta: a new solve of the same matrices

@@ -121,6 +121,31 @@ def oracle_description(arrangement: Arrangement) -> str:
             "certificate)")
 
 
+#: the direct Clarabel form groups the patterns into about this times sqrt(#patterns) clusters (measured: the KKT
+#: factorisation of n = 200, d = 2, 3,017 patterns drops from about 0.6 s to 0.04 s per iteration)
+CLUSTERS_PER_SQRT = 2.0
+
+
+def _pattern_clusters(D: np.ndarray, k: int, rounds: int = 10):
+    """k-means on 0/1 pattern rows under the Hamming distance (centres: majority votes), seeded: (labels, centres)."""
+    rng = np.random.default_rng(0)
+    centres = D[np.sort(rng.choice(D.shape[0], size=k, replace=False))]
+    labels = None
+    for _ in range(rounds):
+        dist = D @ (1.0 - 2.0 * centres).T + centres.sum(axis=1)  # Hamming distance minus |D_i|
+        new = np.argmin(dist, axis=1)
+        if labels is not None and np.array_equal(new, labels):
+            break
+        labels = new
+        counts = np.bincount(labels, minlength=k)
+        sums = np.zeros((k, D.shape[1]))
+        np.add.at(sums, labels, D)
+        keep = counts > 0
+        centres = np.where(keep[:, None], (2.0 * sums >= counts[:, None]).astype(np.float64), centres)
+    used = np.unique(labels)
+    return np.searchsorted(used, labels), centres[used]
+
+
 def _clarabel_status(raw: str) -> str:
     """Clarabel's status as cvxnn's status vocabulary (as CVXPY maps it)."""
     return {"Solved": "optimal", "AlmostSolved": "optimal_inaccurate", "PrimalInfeasible": "infeasible",
@@ -145,7 +170,7 @@ class ArrangementProgram:
     program_kind = "cone-constrained group lasso"
 
     def __init__(self, X, y, architecture, beta, arrangement, bias, oracle_arrangement=None, duplicates="error",
-                 output_bias: bool = False, walls: bool = True, cone_rows: Walls | None = None):
+                 output_bias: bool = False, walls: bool = True, cone_rows: Walls | None = None, clusters=None):
         self.X, self.y = X, y
         self.output_bias = bool(output_bias)
         self.architecture = architecture
@@ -156,6 +181,7 @@ class ArrangementProgram:
         self.arrangement = arrangement
         self.oracle_arrangement = oracle_arrangement or arrangement
         self.walls = bool(walls)
+        self.clusters = clusters  # None: about 2 sqrt(P) clusters in the direct Clarabel form; 0: none
         self.scope = "global" if self.oracle_arrangement.exact else "sampled"
         self.oracle = oracle_description(self.oracle_arrangement)
         self._beta = check_beta(beta)
@@ -289,8 +315,38 @@ class ArrangementProgram:
         self.V_value, self.W_value = zv.reshape(-1, dp), zw.reshape(-1, dp)
         return self._result(run, self.V_value, self.W_value, xi, dual, prune, reconstruct)
 
+    def _clustered_fit(self):
+        """The fit with cluster sums: patterns grouped around k centre patterns D_c (majority votes), so that
+        ``sum_i M_i Xb u_i = sum_c M_c Xb s_c + sum_i a (D_i - D_c(i)) Xb u_i`` with ``s_c = sum_{i in c} u_i``
+        (M = a D + b). Each block then touches only the rows where its pattern differs from its centre instead of
+        about half of all rows, and the n dense rows meet k d' cluster sums instead of every block: the same program,
+        with a much cheaper KKT factorisation. Returns (F_u (n, P d'), F_s (n, k d'), L (k d', P d')) with the
+        constraint ``s - L u = 0``, or None for k = 0 (tiny programs)."""
+        import scipy.sparse as sp
+
+        P, dp, n = self.size, self.Xb.shape[1], self.n
+        k = min(P, int(round(CLUSTERS_PER_SQRT * np.sqrt(P)))) if self.clusters is None else min(P, self.clusters)
+        if k <= 0 or P < 8:
+            return None
+        D = self.patterns.astype(np.float64)
+        labels, centres = _pattern_clusters(D, k)
+        a, b = _affine(self.act)
+        E = D - centres[labels]
+        pi, ki = np.nonzero(E)
+        Fu = sp.csc_matrix((((a * E[pi, ki])[:, None] * self.Xb[ki]).ravel(),
+                            (np.repeat(ki, dp), (pi[:, None] * dp + np.arange(dp)).ravel())), shape=(n, P * dp))
+        Mc = a * centres + b  # (k, n)
+        ci, kj = np.nonzero(Mc)
+        Fs = sp.csc_matrix(((Mc[ci, kj][:, None] * self.Xb[kj]).ravel(),
+                            (np.repeat(kj, dp), (ci[:, None] * dp + np.arange(dp)).ravel())),
+                           shape=(n, centres.shape[0] * dp))
+        L = sp.csc_matrix((np.ones(P * dp), ((labels[:, None] * dp + np.arange(dp)).ravel(), np.arange(P * dp))),
+                          shape=(centres.shape[0] * dp, P * dp))
+        return Fu, Fs, L
+
     def _solve_clarabel(self, adapter, accuracy, time_limit, **overrides):
-        """Clarabel on the program's matrices: x = [z_v, z_w, t, r, (xi)], SOC (t_j, block j), nonneg G z."""
+        """Clarabel on the program's matrices: x = [z_v, z_w, t, r, (xi), (s)], SOC (t_j, block j), G z >= 0, and
+        the fit with cluster sums (:meth:`_clustered_fit`)."""
         import clarabel
         import scipy.sparse as sp
 
@@ -302,18 +358,24 @@ class ArrangementProgram:
         opts.update(overrides)
         P, dp, n = self.size, self.Xb.shape[1], self.n
         N, B, m = P * dp, 2 * P, self.G.shape[0]
-        nx = 2 * N + B + n + (1 if self.output_bias else 0)
+        o = 1 if self.output_bias else 0
+        clustered = self._clustered_fit()
+        K = clustered[1].shape[1] if clustered is not None else 0
+        nx = 2 * N + B + n + o + K
         r0 = 2 * N + B
         Pq = sp.csc_matrix((np.ones(n), (np.arange(r0, r0 + n), np.arange(r0, r0 + n))), shape=(nx, nx))
         q = np.zeros(nx)
         q[2 * N: r0] = self._beta
-        o = 1 if self.output_bias else 0
         Z = sp.csc_matrix
-        parts = [sp.hstack([self.Phi, -self.Phi, Z((n, B)), sp.identity(n, format="csc")]
-                           + ([Z(np.ones((n, 1)))] if o else []), format="csc")]
+        Fu = self.Phi if clustered is None else clustered[0]
+        fit = [Fu, -Fu, Z((n, B)), sp.identity(n, format="csc")] + ([Z(np.ones((n, 1)))] if o else [])
+        parts = [sp.hstack(fit + ([clustered[1]] if K else []), format="csc")]
+        if K:  # s - L (z_v - z_w) = 0
+            L = clustered[2]
+            parts.append(sp.hstack([-L, L, Z((K, B + n + o)), sp.identity(K, format="csc")], format="csc"))
         if m:
-            parts.append(sp.hstack([-self.G, Z((m, N + B + n + o))], format="csc"))
-            parts.append(sp.hstack([Z((m, N)), -self.G, Z((m, B + n + o))], format="csc"))
+            parts.append(sp.hstack([-self.G, Z((m, N + B + n + o + K))], format="csc"))
+            parts.append(sp.hstack([Z((m, N)), -self.G, Z((m, B + n + o + K))], format="csc"))
         rows = np.arange(B * (dp + 1)).reshape(B, dp + 1)
         cols = np.empty((B, dp + 1), dtype=np.int64)
         cols[:, 0] = 2 * N + np.arange(B)
@@ -321,12 +383,12 @@ class ArrangementProgram:
         parts.append(sp.csc_matrix((-np.ones(rows.size), (rows.ravel(), cols.ravel())), shape=(rows.size, nx)))
         A = sp.vstack(parts, format="csc")
         b = np.concatenate([self.y, np.zeros(A.shape[0] - n)])
-        cones = [clarabel.ZeroConeT(n)] + ([clarabel.NonnegativeConeT(2 * m)] if m else []) \
+        cones = [clarabel.ZeroConeT(n + K)] + ([clarabel.NonnegativeConeT(2 * m)] if m else []) \
             + [clarabel.SecondOrderConeT(dp + 1)] * B
         settings = clarabel.DefaultSettings()
         settings.verbose = False
-        for k, v in opts.items():
-            setattr(settings, k, v)
+        for key, v in opts.items():
+            setattr(settings, key, v)
         t1 = time.perf_counter()
         solver = clarabel.DefaultSolver(Pq, q, A, b, cones, settings)
         t2 = time.perf_counter()
@@ -341,7 +403,7 @@ class ArrangementProgram:
             return run, None
         x = np.asarray(sol.x)
         lam = -np.asarray(sol.z)[:n]
-        xi = float(x[-1]) if self.output_bias else 0.0
+        xi = float(x[r0 + n]) if o else 0.0
         return run, (x[:N], x[N: 2 * N], xi, lam)
 
     def _result(self, run, V, W, xi, dual, prune, reconstruct=True) -> SolveResult:
@@ -466,7 +528,7 @@ def pattern_generation(X, y, architecture, beta, bias, full, *, initial=None, ou
         # keep the working set small: patterns with a nonzero block, or close to their dual constraint
         block = np.maximum(np.linalg.norm(prog.V_value, axis=1), np.linalg.norm(prog.W_value, axis=1))
         active = block > 1e-9 * max(float(block.max()), 1e-300)
-        return scores, working[active | (scores[working] >= 0.9 * beta)]
+        return scores, working[active | (scores[working] >= KEEP_SCORE * beta)]
 
     prog, res, log = generate_columns(initial, solve_restricted, price, beta, add_per_round, max_rounds, progress,
                                       "pattern generation")
@@ -489,6 +551,9 @@ def _locate(patterns: np.ndarray, wanted: np.ndarray) -> np.ndarray:
     ok = (hp[idx] == hw) & np.all(patterns[idx] == wanted, axis=1)
     return idx[ok].astype(int)
 
+
+#: pattern generation keeps the patterns of nonzero blocks and those whose oracle score is at least this times beta
+KEEP_SCORE = 0.9
 
 #: n * (number of patterns) above which the arrangement program is solved by pattern generation by default
 PATTERN_GENERATION_THRESHOLD = 50_000
