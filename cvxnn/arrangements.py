@@ -717,9 +717,20 @@ class Walls:
     rows: np.ndarray  # (nnz,) row indices of X
     signs: np.ndarray  # (nnz,) +1.0 or -1.0
     exact: bool
+    _cache: dict = field(default_factory=dict, repr=False, compare=False)
 
     def __len__(self) -> int:
         return int(self.indptr.shape[0] - 1)
+
+    def unit_rows(self, X) -> np.ndarray:
+        """The stored rows as unit vectors with their signs, (nnz, columns of X) (cached per X)."""
+        X = np.asarray(X, dtype=np.float64)
+        key = ("unit", X.shape, X.tobytes())
+        if key not in self._cache:
+            norms = np.linalg.norm(X, axis=1)
+            Xu = np.where(norms[:, None] > 0, X / np.where(norms > 0, norms, 1.0)[:, None], 0.0)
+            self._cache[key] = self.signs[:, None] * Xu[self.rows]
+        return self._cache[key]
 
     def counts(self) -> np.ndarray:
         """Number of constraint rows of each pattern's cone."""
@@ -880,12 +891,13 @@ CONE_MAX_ITER = 60
 
 
 def _project_out(AP: np.ndarray, c: np.ndarray):
-    """Householder-free QR of the passive rows by Gram-Schmidt with reorthogonalisation, batched.
+    """QR of the passive rows by Gram-Schmidt with reorthogonalisation, batched.
 
     AP (N, S, r): the passive rows in slots 0..k-1 (zero rows in the empty slots after them); c (N, r). Returns
-    (rho, z, ok): rho = c minus its projection onto the span of the passive rows (accurate to rounding whatever
-    their conditioning), z the coefficients with rho = c + AP^T z (back substitution), ok where every passive row
-    had a numerically independent part (else z is not trusted)."""
+    (rho, z, ok, Q, R, y): rho = c minus its projection onto the span of the passive rows (accurate to rounding
+    whatever their conditioning), z the coefficients with rho = c + AP^T z (back substitution), ok where every
+    passive row had a numerically independent part (else z is not trusted), and the factors: AP^T = Q^T R on the
+    passive slots, y = Q c (empty slots: zero rows of Q, unit diagonal of R)."""
     N, S, r = AP.shape
     Q = np.zeros((N, S, r))
     R = np.zeros((N, S, S))
@@ -897,104 +909,156 @@ def _project_out(AP: np.ndarray, c: np.ndarray):
                 coef = np.einsum("nsr,nr->ns", Q[:, :s], v)
                 R[:, :s, s] += coef
                 v -= np.einsum("ns,nsr->nr", coef, Q[:, :s])
-        nv = np.linalg.norm(v, axis=1)
+        nv = np.sqrt(np.einsum("nr,nr->n", v, v))
         present = np.any(AP[:, s] != 0, axis=1)
-        good = nv > 1e-13 * np.maximum(np.linalg.norm(AP[:, s], axis=1), 1e-300)
+        good = nv > 1e-13 * np.maximum(np.sqrt(np.einsum("nr,nr->n", AP[:, s], AP[:, s])), 1e-300)
         ok &= good | ~present
-        R[:, s, s] = np.where(good, nv, 0.0)
-        Q[:, s] = np.where(good[:, None], v / np.where(good, nv, 1.0)[:, None], 0.0)
+        R[:, s, s] = np.where(good, nv, 1.0)
+        Q[:, s] = np.where(good[:, None], v / R[:, s, s][:, None], 0.0)
     y = np.einsum("nsr,nr->ns", Q, c)
     rho = c - np.einsum("ns,nsr->nr", y, Q)
-    z = np.zeros((N, S))
-    for s in range(S - 1, -1, -1):  # R z = -y
-        rhs = -y[:, s] - np.einsum("nt,nt->n", R[:, s, s + 1:], z[:, s + 1:])
-        d = R[:, s, s]
-        z[:, s] = np.where(d > 0, rhs / np.where(d > 0, d, 1.0), 0.0)
-    return rho, z, ok
+    return rho, _back_substitute(R, y), ok, Q, R, y
 
 
-def _nnls_batch(A: np.ndarray, c: np.ndarray, stop=None):
+def _back_substitute(R: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """z with R z = -y for upper triangular R (N, S, S)."""
+    S = R.shape[1]
+    z = np.zeros(y.shape)
+    for s in range(S - 1, -1, -1):
+        acc = -y[:, s] - np.einsum("nt,nt->n", R[:, s, s + 1:], z[:, s + 1:])
+        z[:, s] = acc / R[:, s, s]
+    return z
+
+
+def _step_back(mu: np.ndarray, z: np.ndarray, passive: np.ndarray):
+    """Lawson-Hanson's inner step: move from mu (>= 0) towards z until a multiplier reaches zero, drop it (and any
+    other at zero). Returns (mu, keep) with the kept slots."""
+    cand = passive & (z <= 0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = np.where(cand, mu / (mu - z), np.inf)
+    k = np.argmin(ratio, axis=1)
+    alpha = ratio[np.arange(mu.shape[0]), k]
+    mu = mu + alpha[:, None] * (z - mu)
+    drop = passive & (mu <= 0)
+    drop[np.arange(mu.shape[0]), k] = True
+    return np.where(passive & ~drop, mu, 0.0), passive & ~drop
+
+
+def _nnls_batch(A: np.ndarray, c: np.ndarray, stop=None, first=None):
     """Batched Lawson-Hanson active-set NNLS: for each problem b, mu_b >= 0 minimising |c_b + A_b^T mu_b|.
 
     A (N, m, r): unit (or zero) constraint rows; c (N, r). The passive set (linearly independent rows, at most
-    min(m, r)) sits in the first slots. Returns (rho, state): rho = c minus its projection onto the span of the
-    current passive rows, whose multipliers are positive, so ``|rho| = |c + A^T mu|`` with mu >= 0, which bounds
-    ``max_{u in K, |u| <= 1} c^T u`` from above (weak duality) at every step, and decreases from step to step.
-    state 1 (converged): no row is violated by more than CONE_TOL |c| at rho, so rho is the projection of c onto
-    the cone and |rho| that max (to rounding); state 2 (bounded): the iterations stopped once |rho| <= stop[b]
-    (the value is known to be at most that); state 0: failed (the caller falls back)."""
+    min(m, r)) sits in the first slots, with the QR factors of its rows kept up to date: a row entering costs one
+    Gram-Schmidt step; after a row leaves, the factors are recomputed. Returns (rho, state): rho = c minus its
+    projection onto the span of the current passive rows, whose multipliers are positive, so ``|rho| =
+    |c + A^T mu|`` with mu >= 0, which bounds ``max_{u in K, |u| <= 1} c^T u`` from above (weak duality) at every
+    step, and decreases from step to step. state 1 (converged): no row is violated by more than CONE_TOL |c| at
+    rho, so rho is the projection of c onto the cone and |rho| that max (to rounding); state 2 (bounded): the
+    iterations stopped once |rho| <= stop[b] (the value is known to be at most that); state 0: failed (the caller
+    falls back). first: optional index of the most violated row of each problem (a_j^T c < 0), where the
+    iterations start (its projection in closed form)."""
     N, m, r = A.shape
     S = min(m, r)
     slot = np.full((N, S), -1, dtype=np.int64)
     mu = np.zeros((N, S))
+    Q = np.zeros((N, S, r))
+    R = np.broadcast_to(np.eye(S), (N, S, S)).copy()
+    y = np.zeros((N, S))
+    k = np.zeros(N, dtype=np.int64)
     rho = c.copy()
-    converged = np.zeros(N, dtype=bool)
-    bounded = np.zeros(N, dtype=bool)
-    failed = np.zeros(N, dtype=bool)
+    if first is not None:  # one step done: rho = c - (a_j^T c) a_j, mu_j = -a_j^T c > 0 (unit rows)
+        a = A[np.arange(N), first]
+        t = np.einsum("nr,nr->n", a, c)
+        slot[:, 0], mu[:, 0], Q[:, 0], y[:, 0], k[:] = first, -t, a, t, 1
+        rho -= t[:, None] * a
+    state = np.zeros(N, dtype=np.int8)  # 0 running/failed, 1 converged, 2 bounded
+    recompute = np.zeros(N, dtype=bool)
     stop2 = None if stop is None else np.asarray(stop, dtype=np.float64) ** 2
     tol = CONE_TOL * np.maximum(np.linalg.norm(c, axis=1), 1e-300)
-    live = np.arange(N)  # problems still iterating
-    need_add = np.ones(N, dtype=bool)
+    live = np.arange(N)
+    srange = np.arange(S)
     for _ in range(CONE_MAX_ITER):
         if live.size == 0:
             break
-        # add step: the most violated row enters the passive set
-        add = live[need_add[live]]
-        if add.size and stop2 is not None:
-            low = np.einsum("nr,nr->n", rho[add], rho[add]) <= stop2[add]
-            bounded[add[low]] = True
-            live = live[~bounded[live]]
-            add = add[~low]
-        if add.size:
-            w = -np.einsum("nmr,nr->nm", A[add], rho[add])
-            sl = slot[add]
-            for q in range(S):
+        # phase A: at a feasible point (rho the projection for the passive set): stop, or let a row enter
+        ids = live[~recompute[live]]
+        if ids.size and stop2 is not None:
+            low = np.einsum("nr,nr->n", rho[ids], rho[ids]) <= stop2[ids]
+            state[ids[low]] = 2
+            ids = ids[~low]
+        if ids.size:
+            w = -np.einsum("nmr,nr->nm", A[ids], rho[ids])
+            sl = slot[ids]
+            for q in range(S):  # rows already in the passive set cannot enter again
                 on = np.flatnonzero(sl[:, q] >= 0)
                 w[on, sl[on, q]] = -np.inf
             j = np.argmax(w, axis=1)
-            done = w[np.arange(add.size), j] <= tol[add]
-            k = np.sum(sl >= 0, axis=1)
-            full = k >= S  # the passive rows span the row space: rho = 0 up to rounding
-            converged[add[done | full]] = True
-            go = ~done & ~full
-            slot[add[go], k[go]] = j[go]
-            mu[add[go], k[go]] = 0.0
-            need_add[add[go]] = False
-            live = live[~converged[live]]
-        ls = live[~need_add[live]]
-        if ls.size == 0:
-            continue
-        sl = slot[ls]
-        passive = sl >= 0
-        AP = A[ls[:, None], np.maximum(sl, 0)]
-        AP[~passive] = 0.0
-        rh, z, ok = _project_out(AP, c[ls])
-        failed[ls[~ok]] = True
-        feas = ok & np.all(~passive | (z > 0), axis=1)
-        good = ls[feas]
-        mu[good] = z[feas]
-        rho[good] = rh[feas]
-        need_add[good] = True
-        bad = ok & ~feas
-        if bad.any():  # step back towards the feasible multipliers until one reaches zero, drop it
-            b = ls[bad]
-            zb, mb, pb = z[bad], mu[b], passive[bad]
-            cand = pb & (zb <= 0)
-            with np.errstate(divide="ignore", invalid="ignore"):
-                ratio = np.where(cand, mb / (mb - zb), np.inf)
-            kk = np.argmin(ratio, axis=1)
-            alpha = ratio[np.arange(b.size), kk]
-            mb = mb + alpha[:, None] * (zb - mb)
-            drop = pb & (mb <= 0)
-            drop[np.arange(b.size), kk] = True
-            keep = pb & ~drop
-            order = np.argsort(~keep, axis=1, kind="stable")  # kept slots first, in order
-            sb = np.where(keep, slot[b], -1)
-            slot[b] = np.take_along_axis(sb, order, axis=1)
-            mu[b] = np.take_along_axis(np.where(keep, mb, 0.0), order, axis=1)
-        live = live[~failed[live]]
-    state = np.where(failed, 0, np.where(converged, 1, np.where(bounded, 2, 0)))
+            kk = k[ids]
+            done = (w[np.arange(ids.size), j] <= tol[ids]) | (kk >= S)  # full: rho = 0 up to rounding
+            state[ids[done]] = 1
+            g, j, kk = ids[~done], j[~done], kk[~done]
+            if g.size:
+                a = A[g, j]
+                Qg = Q[g]
+                coef = np.einsum("nsr,nr->ns", Qg, a)
+                v = a - np.einsum("ns,nsr->nr", coef, Qg)
+                coef2 = np.einsum("nsr,nr->ns", Qg, v)
+                v -= np.einsum("ns,nsr->nr", coef2, Qg)
+                nv = np.sqrt(np.einsum("nr,nr->n", v, v))
+                bad = nv <= 1e-13
+                state[g[bad]] = 0
+                live = live[~np.isin(live, g[bad])] if bad.any() else live
+                g, j, kk, a, v, nv, coef = g[~bad], j[~bad], kk[~bad], a[~bad], v[~bad], nv[~bad], (coef + coef2)[~bad]
+                Rg = R[g]
+                Rg[np.arange(g.size)[:, None], srange[None, :], kk[:, None]] = np.where(srange < kk[:, None], coef, 0.0)
+                Rg[np.arange(g.size), kk, kk] = nv
+                q = v / nv[:, None]
+                yk = np.einsum("nr,nr->n", q, c[g])
+                Q[g, kk], y[g, kk], slot[g, kk], mu[g, kk], R[g] = q, yk, j, 0.0, Rg
+                k[g] += 1
+                z = _back_substitute(Rg, y[g])
+                passive = srange[None, :] < k[g][:, None]
+                feas = np.all(~passive | (z > 0), axis=1)
+                acc = g[feas]
+                mu[acc] = np.where(passive[feas], z[feas], 0.0)
+                rho[acc] -= yk[feas, None] * q[feas]
+                if (~feas).any():
+                    rej = g[~feas]
+                    mu[rej], keep = _step_back(mu[rej], z[~feas], passive[~feas])
+                    _compact(rej, keep, slot, mu, k)
+                    recompute[rej] = True
+        live = live[state[live] == 0]
+        # phase B: after rows left, refactor the passive rows and take the least-squares step again
+        ids = live[recompute[live]]
+        if ids.size:
+            sl = slot[ids]
+            passive = sl >= 0
+            AP = A[ids[:, None], np.maximum(sl, 0)]
+            AP[~passive] = 0.0
+            rh, z, ok, Qn, Rn, yn = _project_out(AP, c[ids])
+            state[ids[~ok]] = 0
+            Q[ids], R[ids], y[ids] = Qn, Rn, yn
+            feas = ok & np.all(~passive | (z > 0), axis=1)
+            acc = ids[feas]
+            mu[acc] = np.where(passive[feas], z[feas], 0.0)
+            rho[acc] = rh[feas]
+            recompute[acc] = False
+            rest = ok & ~feas
+            if rest.any():
+                b = ids[rest]
+                mu[b], keep = _step_back(mu[b], z[rest], passive[rest])
+                _compact(b, keep, slot, mu, k)
+            live = live[~np.isin(live, ids[~ok])] if (~ok).any() else live
+    state[live] = 0  # out of iterations
     return rho, state
+
+
+def _compact(ids, keep, slot, mu, k) -> None:
+    """Move the kept passive slots of problems ``ids`` to the front, in order (in place)."""
+    order = np.argsort(~keep, axis=1, kind="stable")
+    slot[ids] = np.take_along_axis(np.where(keep, slot[ids], -1), order, axis=1)
+    mu[ids] = np.take_along_axis(np.where(keep, mu[ids], 0.0), order, axis=1)
+    k[ids] = keep.sum(axis=1)
 
 
 def _nnls_one(A: np.ndarray, c: np.ndarray) -> np.ndarray:
@@ -1020,7 +1084,7 @@ def _padded(m: np.ndarray) -> np.ndarray:
     return out
 
 
-def cone_sup(C, X, walls: Walls, idx=None, *, threshold: float | None = None, stop_below: bool = False):
+def cone_sup(C, X, walls: Walls, idx=None, *, threshold=None, stop_below: bool = False):
     """For pattern k (``idx[k]``, default all) and vector c_k (row k of C): ``max_{u in K, |u| <= 1} c_k^T u`` for
     the pattern's cone K (the norm of the projection of c_k onto K), and the same for -c_k.
 
@@ -1028,41 +1092,52 @@ def cone_sup(C, X, walls: Walls, idx=None, *, threshold: float | None = None, st
     at once by a batched active-set NNLS (Lawson-Hanson) on the wall rows, patterns with similar wall counts
     together. Each value is the norm of c_k minus its projection onto the span of the final active rows, whose
     multipliers are positive and at which no row is violated (the KKT conditions of the projection onto K, checked
-    to rounding); problems whose active set does not settle are solved by scipy's NNLS instead.
+    to rounding); problems whose active set does not settle are solved by scipy's NNLS instead. When no wall is
+    violated (c in K) the value is |c| at once; otherwise the iterations start from the most violated wall.
 
-    threshold: values at most ``threshold`` are not computed exactly: their entries hold an upper bound that is at
-    most ``threshold`` (|c| sharpened by the projection onto each single wall's half-space, a superset of K, or
-    the active-set iterate, whose norm only decreases). stop_below=True: patterns are visited by decreasing bound,
-    and the visit stops once no remaining bound exceeds the best value found (values below it are only bounded the
-    same way), so the overall maximum is exact while the other entries may hold bounds. Returns (values (K, 2) for +c
-    and -c, directions (K, 2, r): the maximising unit vectors, zero where the value is zero, NaN where only the
-    bound is known)."""
+    threshold (a number, or one per pattern): values at most ``threshold`` are not computed exactly: their entries
+    hold an upper bound that is at most ``threshold`` (|c| sharpened by the projection onto the most violated
+    wall's half-space, a superset of K, or the active-set iterate, whose norm only decreases). stop_below=True:
+    patterns are visited by decreasing bound, and the visit stops once no remaining bound exceeds the best value
+    found (values below it are only bounded the same way), so the overall maximum is exact while the other entries
+    may hold bounds. Returns (values (K, 2) for +c and -c, directions (K, 2, r): the maximising unit vectors, zero
+    where the value is zero, NaN where only a bound is known)."""
     C = np.asarray(C, dtype=np.float64)
     K, r = C.shape
     idx = np.arange(len(walls)) if idx is None else np.asarray(idx, dtype=np.int64).reshape(-1)
     if idx.size != K:
         raise InvalidParameterError(f"cone_sup: {K} vectors for {idx.size} patterns.")
-    Xn = np.asarray(X, dtype=np.float64)
-    norms = np.linalg.norm(Xn, axis=1)
-    Xu = np.where(norms[:, None] > 0, Xn / np.where(norms > 0, norms, 1.0)[:, None], 0.0)
-    W = walls.take(idx)
+    floor = np.full(K, -np.inf) if threshold is None else np.broadcast_to(
+        np.asarray(threshold, dtype=np.float64), (K,)).copy()
+    W = walls if idx.size == len(walls) and np.array_equal(idx, np.arange(len(walls))) else walls.take(idx)
     cnt = W.counts()
     owner = W.pattern_of_entry()
-    Arows = W.signs[:, None] * Xu[W.rows]  # (nnz, r) unit rows
-    # upper bounds: |c|, sharpened by the projection onto each single wall's half-space (which contains K)
+    Arows = W.unit_rows(X)  # (nnz, r) unit rows
+    # the most violated wall of +c (most negative a^T c) and of -c (most positive): its half-space contains K,
+    # so the projection onto it bounds the value; with no violated wall, c is in K and the value is |c|
     cn2 = np.einsum("kr,kr->k", C, C)
     dots = np.einsum("er,er->e", Arows, C[owner])
-    cut_p = np.zeros(K)
-    cut_m = np.zeros(K)
+    lo, hi = np.zeros(K), np.zeros(K)
+    lo_at, hi_at = np.zeros(K, dtype=np.int64), np.zeros(K, dtype=np.int64)
     has = cnt > 0
     if has.any():
         at = W.indptr[:-1][has]
-        cut_p[has] = np.maximum.reduceat(np.maximum(-dots, 0.0) ** 2, at)
-        cut_m[has] = np.maximum.reduceat(np.maximum(dots, 0.0) ** 2, at)
-    values = np.sqrt(np.maximum(np.stack([cn2 - cut_p, cn2 - cut_m], axis=1), 0.0))  # (K, 2)
+        lo[has] = np.minimum.reduceat(dots, at)
+        hi[has] = np.maximum.reduceat(dots, at)
+        local = np.arange(owner.size) - W.indptr[owner]
+        big = owner.size + 1
+        lo_at[has] = np.minimum.reduceat(np.where(dots == lo[owner], local, big), at)
+        hi_at[has] = np.minimum.reduceat(np.where(dots == hi[owner], local, big), at)
+    viol = np.stack([lo, -hi], axis=1)  # (K, 2): the most negative a^T (+-c)
+    firsts = np.stack([lo_at, hi_at], axis=1)
+    values = np.sqrt(np.maximum(cn2[:, None] - np.minimum(viol, 0.0) ** 2, 0.0))
     dirs = np.full((K, 2, r), np.nan)
+    inside = viol >= 0  # exact already: c (or -c) is in K
+    with np.errstate(invalid="ignore", divide="ignore"):
+        cc = np.stack([C, -C], axis=1)
+        dirs[inside] = np.where(values[inside][:, None] > 0, cc[inside] / values[inside][:, None], 0.0)
     top = values.max(axis=1)
-    todo = np.flatnonzero(top > threshold) if threshold is not None else np.arange(K)
+    todo = np.flatnonzero(top > floor)
     pad = _padded(cnt)
     if stop_below:
         todo = todo[np.argsort(-top[todo], kind="stable")]
@@ -1074,33 +1149,30 @@ def cone_sup(C, X, walls: Walls, idx=None, *, threshold: float | None = None, st
         chunk = todo[start: start + size]
         start += chunk.size
         size *= 4
-        for m in np.unique(pad[chunk]):
-            group = chunk[pad[chunk] == m]
+        # the problems (pattern, side) still open: a violated wall and a bound above the floor
+        flo = np.maximum(floor[chunk], best) if stop_below else floor[chunk]
+        need = ~inside[chunk] & (values[chunk] > flo[:, None])
+        pk, sk = np.nonzero(need)
+        pk = chunk[pk]
+        for m in np.unique(pad[pk]):
+            sel = pad[pk] == m
+            pp, ss = pk[sel], sk[sel]
             step = max(1, 2_000_000 // max(int(m) * r, 1))
-            for g0 in range(0, group.size, step):
-                sub = group[g0: g0 + step]
-                cs = C[sub]
-                if m == 0:
-                    rho = np.stack([cs, -cs], axis=1)
-                else:
-                    pos = W.indptr[sub][:, None] + np.arange(m)[None, :]
-                    inside = pos < W.indptr[sub + 1][:, None]
-                    A = np.where(inside[:, :, None], Arows[np.where(inside, pos, 0)], 0.0)  # (B, m, r), zero-padded
-                    A2 = np.concatenate([A, A], axis=0)
-                    c2 = np.concatenate([cs, -cs], axis=0)
-                    floor = best if stop_below else threshold
-                    rho2, state = _nnls_batch(A2, c2, None if floor is None or floor == -np.inf
-                                              else np.full(2 * sub.size, floor))
-                    for q in np.flatnonzero(state == 0):
-                        rho2[q] = _nnls_one(A2[q], c2[q])
-                        state[q] = 1
-                    rho = np.stack([rho2[: sub.size], rho2[sub.size:]], axis=1)
-                    exact = np.stack([state[: sub.size], state[sub.size:]], axis=1) == 1
-                val = np.linalg.norm(rho, axis=2)
-                values[sub] = val
+            for g0 in range(0, pp.size, step):
+                p, sd = pp[g0: g0 + step], ss[g0: g0 + step]
+                pos = W.indptr[p][:, None] + np.arange(m)[None, :]
+                within = pos < W.indptr[p + 1][:, None]
+                A = np.where(within[:, :, None], Arows[np.where(within, pos, 0)], 0.0)  # (B, m, r), zero-padded
+                c = np.where(sd[:, None] == 0, C[p], -C[p])
+                lim = np.maximum(floor[p], best) if stop_below else floor[p]
+                rho, state = _nnls_batch(A, c, None if np.all(lim == -np.inf) else lim, firsts[p, sd])
+                for q in np.flatnonzero(state == 0):
+                    rho[q] = _nnls_one(A[q], c[q])
+                    state[q] = 1
+                val = np.linalg.norm(rho, axis=1)
+                values[p, sd] = val
                 with np.errstate(invalid="ignore", divide="ignore"):
-                    dirs[sub] = np.where(val[:, :, None] > 0, rho / val[:, :, None], 0.0)
-                if m:
-                    dirs[sub] = np.where(exact[:, :, None], dirs[sub], np.nan)
+                    u = np.where(val[:, None] > 0, rho / val[:, None], 0.0)
+                dirs[p, sd] = np.where((state == 1)[:, None], u, np.nan)
         best = max(best, float(values[chunk].max()))
     return values, dirs

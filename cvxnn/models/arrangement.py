@@ -102,10 +102,10 @@ def arrangement_dual_sup(lam, Xb, patterns, activation: Activation, walls: Walls
                   "direction": u.tolist() if best > 0 and np.all(np.isfinite(u)) else None}
 
 
-def pattern_values(lam, Xb, patterns, activation: Activation, threshold: float = 0.0, walls: Walls | None = None,
+def pattern_values(lam, Xb, patterns, activation: Activation, threshold=0.0, walls: Walls | None = None,
                    D=None) -> np.ndarray:
     """Per pattern, the exact oracle value max over signs of max_{u in K_i, ||u|| <= 1} +-c_i^T u; entries at most
-    ``threshold`` may hold an upper bound (still at most ``threshold``) instead of the value."""
+    ``threshold`` (a number or one per pattern) may hold an upper bound (still at most it) instead of the value."""
     if walls is None:
         walls = pattern_walls(Xb, patterns, complete=False)
     C = pattern_vectors(lam, Xb, patterns, activation, D)
@@ -524,7 +524,10 @@ def pattern_generation(X, y, architecture, beta, bias, full, *, initial=None, ou
 
     def price(prog, res, working):
         lam = res.dual - (res.dual.mean() if output_bias else 0.0)
-        scores = pattern_values(lam, Xb, full.patterns, act, threshold=0.5 * beta, walls=oracle_rows, D=D)
+        # exact where it matters: above beta (patterns to add) and, in the working set, above KEEP_SCORE beta
+        floor = np.full(len(full), beta)
+        floor[working] = KEEP_SCORE * beta
+        scores = pattern_values(lam, Xb, full.patterns, act, threshold=floor, walls=oracle_rows, D=D)
         # keep the working set small: patterns with a nonzero block, or close to their dual constraint
         block = np.maximum(np.linalg.norm(prog.V_value, axis=1), np.linalg.norm(prog.W_value, axis=1))
         active = block > 1e-9 * max(float(block.max()), 1e-300)
