@@ -51,6 +51,21 @@ def on_a_line(seed=0):
     return X, np.sin(2 * t)
 
 
+def repeated_coplanar_d3(seed=0):
+    """d = 3: seven points on a plane (with the bias column: rank 3), three of them twice, and two off the plane."""
+    rng = np.random.default_rng(seed)
+    P = rng.normal(size=(7, 2)) @ rng.normal(size=(2, 3)) + np.array([0.5, -0.2, 0.1])
+    X = np.vstack([P, P[:3], rng.normal(size=(2, 3))])
+    return X, X[:, 0] - np.abs(X[:, 1]) + 0.3 * X[:, 2]
+
+
+def repeated_d4(seed=0):
+    """d = 4: six points, three of them twice."""
+    X, _ = gaussian(6, 4, seed)
+    X = np.vstack([X, X[:3]])
+    return X, np.sin(X[:, 0]) + X[:, 3]
+
+
 INSTANCES = {
     "d2": lambda: gaussian(12, 2, 0),
     "d3": lambda: gaussian(9, 3, 1),
@@ -58,6 +73,8 @@ INSTANCES = {
     "repeated": repeated,
     "collinear": collinear,
     "on-a-line": on_a_line,
+    "repeated-coplanar-d3": repeated_coplanar_d3,
+    "repeated-d4": repeated_d4,
 }
 
 
