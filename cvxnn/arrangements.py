@@ -39,7 +39,7 @@ import math
 import sys
 import time
 from collections import deque
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from numbers import Integral
 
 import numpy as np
@@ -48,8 +48,8 @@ from .errors import InvalidDataError, InvalidParameterError, ProblemTooLargeErro
 from .validation import check_choice
 
 __all__ = [
-    "Arrangement", "pattern_count", "count_patterns_upper_bound", "enumerate_patterns", "sample_patterns",
-    "interior_point",
+    "Arrangement", "Walls", "pattern_count", "count_patterns_upper_bound", "enumerate_patterns", "sample_patterns",
+    "interior_point", "pattern_walls", "cone_sup",
 ]
 
 METHODS = ("auto", "rays", "region-graph")
@@ -77,9 +77,32 @@ class Arrangement:
     includes_zero: bool
     count_formula: int
     seconds: float
+    _walls: dict = field(default_factory=dict, repr=False, compare=False)
 
     def __len__(self) -> int:
         return int(self.patterns.shape[0])
+
+    def walls(self, X) -> Walls:
+        """The constraint rows of each pattern's cone (:func:`pattern_walls`), computed once per data matrix and
+        cached. X must be the matrix the patterns were enumerated (or sampled) from. For an exact arrangement these
+        are the walls (facets) only; otherwise one row per hyperplane and side, a superset with the same cone."""
+        X = np.asarray(X, dtype=np.float64)
+        key = (X.shape, X.tobytes())
+        if key not in self._walls:
+            self._walls[key] = pattern_walls(X, self.patterns, complete=self.exact)
+        return self._walls[key]
+
+    def extended(self, extra, X) -> Arrangement:
+        """These patterns followed by the ``extra`` ones (for instance the patterns of a given net's units, which may
+        lie on hyperplanes: not regions). The list keeps its ``exact`` flag (it still holds every region); the walls
+        of this list carry over, and the extra patterns' cones keep all their rows (their walls are not known)."""
+        X = np.asarray(X, dtype=np.float64)
+        extra = np.asarray(extra, dtype=bool).reshape(-1, self.patterns.shape[1])
+        out = Arrangement(np.vstack([self.patterns, extra]), self.method, self.exact,
+                          bool(self.includes_zero or (~extra).all(axis=1).any()), self.count_formula, self.seconds)
+        key = (X.shape, X.tobytes())
+        out._walls[key] = self.walls(X).concat(pattern_walls(X, extra, complete=False))
+        return out
 
     def __repr__(self) -> str:
         n = self.patterns.shape[1] if self.patterns.ndim == 2 else 0
@@ -674,3 +697,482 @@ def interior_point(X, pattern) -> np.ndarray | None:
         return None
     g = g / (np.where(D[nz], 1.0, -1.0) * (X[nz] @ g)).min()
     return g if np.array_equal(X @ g >= 0, D) else None
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# the cone of each pattern: its walls, and the exact projection oracle over many cones at once
+# ----------------------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Walls:
+    """The constraint rows of each pattern's cone, stored as compressed rows (CSR).
+
+    The cone of pattern p is ``K_p = {u : signs[k] * X[rows[k]] u >= 0 for k in indptr[p]:indptr[p + 1]}``, and it
+    equals ``{u : (2 D_p - 1)_i X_i u >= 0 for every i}`` (:func:`pattern_walls` says why). ``exact``: True when the
+    rows were found as the walls of a complete arrangement (every row listed is on a facet of the cone).
+    """
+
+    indptr: np.ndarray  # (P + 1,) int64
+    rows: np.ndarray  # (nnz,) row indices of X
+    signs: np.ndarray  # (nnz,) +1.0 or -1.0
+    exact: bool
+    _cache: dict = field(default_factory=dict, repr=False, compare=False)
+
+    def __len__(self) -> int:
+        return int(self.indptr.shape[0] - 1)
+
+    def unit_rows(self, X) -> np.ndarray:
+        """The stored rows as unit vectors with their signs, (nnz, columns of X) (cached per X)."""
+        X = np.asarray(X, dtype=np.float64)
+        key = ("unit", X.shape, X.tobytes())
+        if key not in self._cache:
+            norms = np.linalg.norm(X, axis=1)
+            Xu = np.where(norms[:, None] > 0, X / np.where(norms > 0, norms, 1.0)[:, None], 0.0)
+            self._cache[key] = self.signs[:, None] * Xu[self.rows]
+        return self._cache[key]
+
+    def counts(self) -> np.ndarray:
+        """Number of constraint rows of each pattern's cone."""
+        return np.diff(self.indptr)
+
+    def take(self, idx) -> Walls:
+        """The walls of the patterns ``idx`` (in that order)."""
+        idx = np.asarray(idx, dtype=np.int64).reshape(-1)
+        cnt = self.counts()[idx]
+        indptr = np.zeros(idx.size + 1, dtype=np.int64)
+        np.cumsum(cnt, out=indptr[1:])
+        pos = np.repeat(self.indptr[idx] - indptr[:-1], cnt) + np.arange(indptr[-1])
+        return Walls(indptr, self.rows[pos], self.signs[pos], self.exact)
+
+    def concat(self, other: Walls) -> Walls:
+        """These patterns' walls followed by ``other``'s (``exact`` only when both are)."""
+        return Walls(np.concatenate([self.indptr, other.indptr[1:] + self.indptr[-1]]),
+                     np.concatenate([self.rows, other.rows]), np.concatenate([self.signs, other.signs]),
+                     self.exact and other.exact)
+
+    def pattern_of_entry(self) -> np.ndarray:
+        """For each stored row, the (position of the) pattern it belongs to."""
+        return np.repeat(np.arange(len(self)), self.counts())
+
+
+def _zobrist_keys(n: int) -> np.ndarray:
+    """Fixed pseudo-random 64-bit keys, one per row (a pattern's hash is the XOR of the keys of its True rows)."""
+    return np.random.default_rng(0x5EED).integers(0, 2**64 - 1, size=n, dtype=np.uint64, endpoint=True)
+
+
+def _pattern_hashes(patterns: np.ndarray, keys: np.ndarray) -> np.ndarray:
+    """XOR of ``keys`` over the True entries of each row, through one 256-entry table per byte of the packed row."""
+    P, n = patterns.shape
+    packed = np.packbits(patterns, axis=1)  # (P, nb), big-endian bits
+    nb = packed.shape[1]
+    k = np.zeros(8 * nb, dtype=np.uint64)
+    k[:n] = keys
+    bits = ((np.arange(256)[:, None] >> (7 - np.arange(8))[None, :]) & 1).astype(bool)  # (256, 8)
+    out = np.zeros(P, dtype=np.uint64)
+    for b in range(nb):
+        table = np.bitwise_xor.reduce(np.where(bits, k[8 * b: 8 * b + 8][None, :], np.uint64(0)), axis=1)
+        out ^= table[packed[:, b]]
+    return out
+
+
+class _HashSet:
+    """A set of uint64 hashes (uniformly random bits) in an open-addressing table with linear probing, filled and
+    queried with vectorised probes (a few rounds: the table is at most a quarter full)."""
+
+    def __init__(self, values: np.ndarray):
+        values = np.unique(values)
+        size = 1 << max(4, int(np.ceil(np.log2(4 * max(values.size, 1)))))
+        self.mask = np.uint64(size - 1)
+        self.table = np.zeros(size, dtype=np.uint64)
+        self.used = np.zeros(size, dtype=bool)
+        slot = (values & self.mask).astype(np.int64)
+        todo = np.arange(values.size)
+        while todo.size:
+            s = slot[todo]
+            free = ~self.used[s]
+            _, first = np.unique(s[free], return_index=True)
+            win = todo[free][first]
+            self.table[slot[win]] = values[win]
+            self.used[slot[win]] = True
+            placed = np.zeros(values.size, dtype=bool)
+            placed[win] = True
+            todo = todo[~placed[todo]]
+            slot[todo] = np.where(self.used[slot[todo]], (slot[todo] + 1) & int(self.mask), slot[todo])
+
+    def contains(self, queries: np.ndarray) -> np.ndarray:
+        q = queries.ravel()
+        found = np.zeros(q.size, dtype=bool)
+        slot = (q & self.mask).astype(np.int64)
+        todo = np.arange(q.size)
+        while todo.size:
+            s = slot[todo]
+            used = self.used[s]
+            hit = used & (self.table[s] == q[todo])
+            found[todo[hit]] = True
+            more = used & ~hit
+            todo = todo[more]
+            slot[todo] = (s[more] + 1) & int(self.mask)
+        return found.reshape(queries.shape)
+
+
+def pattern_walls(X, patterns, *, complete: bool) -> Walls:
+    """The rows that define the cone of each pattern: its walls.
+
+    The cone of a pattern D is ``K = {u : s_i x_i^T u >= 0 for all i}`` with ``s = 2 D - 1``. Rows that span the
+    same hyperplane (repeated, parallel or opposite points) are grouped; zero rows define nothing. A hyperplane h
+    is a **wall** of region R when flipping the signs of its rows gives another (full-dimensional) region R'.
+
+    **The cone is unchanged when only the rows of the walls are kept** (R a full-dimensional region, K its closure,
+    K_W the cone of the wall rows alone; K is contained in K_W). Suppose u is in K_W but not in K. With g inside R
+    (every s_i x_i^T g > 0), u' = u + eps g is, for small eps > 0, inside K_W and still outside K, and so are the
+    points of a small ball B around u'. The segments from g to a point of B that pass through the intersection of
+    two different hyperplanes (a subspace of codimension 2) end in a subset of B of dimension lower than B, so some
+    v in B has a segment p(t) = (1 - t) g + t v that meets at most one hyperplane at a time. Every s_i x_i^T p(t)
+    is affine in t and positive at t = 0; v is outside K, so the segment leaves K at a first t*, where exactly one
+    hyperplane h vanishes and every other row is still strictly positive. Just after t*, the rows of h are negative
+    and all the others positive: that is a non-empty open set, the region R' with h flipped, so h is a wall. But
+    the rows of a wall are positive at g and at v (v is inside K_W), hence on the whole segment (affine), and h
+    cannot vanish at t*: a contradiction. So K_W = K.
+
+    Finding the walls. ``complete=True``: ``patterns`` lists EVERY region of the arrangement (an exact enumeration),
+    and h is a wall of pattern p iff the pattern with h's rows flipped is in the list: a hash lookup (the XOR of
+    fixed random 64-bit keys of the True rows; flipping h XORs in the keys of its rows). A hash collision can only
+    add a row, never drop one, and extra rows leave the cone unchanged. Every row of a wall hyperplane is kept (with
+    its own sign), so near-parallel rows that were grouped all stay. ``complete=False`` (sampled or hand-made
+    patterns, which may not be regions): every hyperplane is kept, once per side it is constrained from (both sides
+    when the pattern puts it in an equality), i.e. all nonzero rows up to repeats: the same cone by definition.
+    """
+    X = _check_X(X)
+    patterns = np.asarray(patterns, dtype=bool)
+    if patterns.ndim != 2 or patterns.shape[1] != X.shape[0]:
+        raise InvalidParameterError(
+            f"patterns must be a (P, n) bool array with one column per row of X (n = {X.shape[0]}); received shape "
+            f"{patterns.shape}."
+        )
+    P, n = patterns.shape
+    _, nonzero, U = _geometry(X)
+    rows_nz = np.flatnonzero(nonzero)
+    if rows_nz.size == 0 or P == 0:
+        return Walls(np.zeros(P + 1, dtype=np.int64), np.zeros(0, dtype=np.int64), np.zeros(0), complete)
+    _, which, sign = _merge(U)
+    h = int(which.max()) + 1
+    order = np.argsort(which, kind="stable")
+    cls_sorted = which[order]
+    starts = np.flatnonzero(np.r_[True, cls_sorted[1:] != cls_sorted[:-1]])
+    keep = np.ones((P, h), dtype=bool)
+    if complete:
+        keys = _zobrist_keys(n)
+        class_keys = np.bitwise_xor.reduceat(keys[rows_nz[order]], starts)  # (h,)
+        hp = _pattern_hashes(patterns, keys)
+        table = _HashSet(hp)
+        step = max(1, 4_000_000 // h)
+        for a in range(0, P, step):
+            keep[a: a + step] = table.contains(hp[a: a + step, None] ^ class_keys[None, :])
+        if h < rows_nz.size:  # grouped rows: a pattern that puts one hyperplane on both sides is not a region
+            # (cannot happen in a complete list of regions); keep such a hyperplane anyway
+            orient = np.where(patterns[:, rows_nz[order]], 1, -1) * sign[order].astype(np.int64)  # (P, m)
+            has_plus = np.add.reduceat(orient > 0, starts, axis=1) > 0  # (P, h)
+            has_minus = np.add.reduceat(orient < 0, starts, axis=1) > 0
+            keep |= has_plus & has_minus
+    # every row of a kept hyperplane, with its own sign (complete=False: every nonzero row)
+    pi, ji = np.nonzero(keep[:, which] if h < rows_nz.size else keep)
+    rows = rows_nz[ji]
+    signs = np.where(patterns[pi, rows], 1.0, -1.0)
+    indptr = np.zeros(P + 1, dtype=np.int64)
+    np.cumsum(np.bincount(pi, minlength=P), out=indptr[1:])
+    return Walls(indptr, rows.astype(np.int64), signs, complete)
+
+
+#: stop the active-set iterations once no constraint is violated by more than this (relative to |c|)
+CONE_TOL = 1e-13
+#: Lawson-Hanson iterations before a problem is handed to scipy's NNLS
+CONE_MAX_ITER = 60
+
+
+def _project_out(AP: np.ndarray, c: np.ndarray):
+    """QR of the passive rows by Gram-Schmidt with reorthogonalisation, batched.
+
+    AP (N, S, r): the passive rows in slots 0..k-1 (zero rows in the empty slots after them); c (N, r). Returns
+    (rho, z, ok, Q, R, y): rho = c minus its projection onto the span of the passive rows (accurate to rounding
+    whatever their conditioning), z the coefficients with rho = c + AP^T z (back substitution), ok where every
+    passive row had a numerically independent part (else z is not trusted), and the factors: AP^T = Q^T R on the
+    passive slots, y = Q c (empty slots: zero rows of Q, unit diagonal of R)."""
+    N, S, r = AP.shape
+    Q = np.zeros((N, S, r))
+    R = np.zeros((N, S, S))
+    ok = np.ones(N, dtype=bool)
+    for s in range(S):
+        v = AP[:, s].copy()
+        for _ in range(2):  # classical Gram-Schmidt, twice: orthogonal to rounding
+            if s:
+                coef = np.einsum("nsr,nr->ns", Q[:, :s], v)
+                R[:, :s, s] += coef
+                v -= np.einsum("ns,nsr->nr", coef, Q[:, :s])
+        nv = np.sqrt(np.einsum("nr,nr->n", v, v))
+        present = np.any(AP[:, s] != 0, axis=1)
+        good = nv > 1e-13 * np.maximum(np.sqrt(np.einsum("nr,nr->n", AP[:, s], AP[:, s])), 1e-300)
+        ok &= good | ~present
+        R[:, s, s] = np.where(good, nv, 1.0)
+        Q[:, s] = np.where(good[:, None], v / R[:, s, s][:, None], 0.0)
+    y = np.einsum("nsr,nr->ns", Q, c)
+    rho = c - np.einsum("ns,nsr->nr", y, Q)
+    return rho, _back_substitute(R, y), ok, Q, R, y
+
+
+def _back_substitute(R: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """z with R z = -y for upper triangular R (N, S, S)."""
+    S = R.shape[1]
+    z = np.zeros(y.shape)
+    for s in range(S - 1, -1, -1):
+        acc = -y[:, s] - np.einsum("nt,nt->n", R[:, s, s + 1:], z[:, s + 1:])
+        z[:, s] = acc / R[:, s, s]
+    return z
+
+
+def _step_back(mu: np.ndarray, z: np.ndarray, passive: np.ndarray):
+    """Lawson-Hanson's inner step: move from mu (>= 0) towards z until a multiplier reaches zero, drop it (and any
+    other at zero). Returns (mu, keep) with the kept slots."""
+    cand = passive & (z <= 0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = np.where(cand, mu / (mu - z), np.inf)
+    k = np.argmin(ratio, axis=1)
+    alpha = ratio[np.arange(mu.shape[0]), k]
+    mu = mu + alpha[:, None] * (z - mu)
+    drop = passive & (mu <= 0)
+    drop[np.arange(mu.shape[0]), k] = True
+    return np.where(passive & ~drop, mu, 0.0), passive & ~drop
+
+
+def _nnls_batch(A: np.ndarray, c: np.ndarray, stop=None, first=None):
+    """Batched Lawson-Hanson active-set NNLS: for each problem b, mu_b >= 0 minimising |c_b + A_b^T mu_b|.
+
+    A (N, m, r): unit (or zero) constraint rows; c (N, r). The passive set (linearly independent rows, at most
+    min(m, r)) sits in the first slots, with the QR factors of its rows kept up to date: a row entering costs one
+    Gram-Schmidt step; after a row leaves, the factors are recomputed. Returns (rho, state): rho = c minus its
+    projection onto the span of the current passive rows, whose multipliers are positive, so ``|rho| =
+    |c + A^T mu|`` with mu >= 0, which bounds ``max_{u in K, |u| <= 1} c^T u`` from above (weak duality) at every
+    step, and decreases from step to step. state 1 (converged): no row is violated by more than CONE_TOL |c| at
+    rho, so rho is the projection of c onto the cone and |rho| that max (to rounding); state 2 (bounded): the
+    iterations stopped once |rho| <= stop[b] (the value is known to be at most that); state 0: failed (the caller
+    falls back). first: optional index of the most violated row of each problem (a_j^T c < 0), where the
+    iterations start (its projection in closed form)."""
+    N, m, r = A.shape
+    S = min(m, r)
+    slot = np.full((N, S), -1, dtype=np.int64)
+    mu = np.zeros((N, S))
+    Q = np.zeros((N, S, r))
+    R = np.broadcast_to(np.eye(S), (N, S, S)).copy()
+    y = np.zeros((N, S))
+    k = np.zeros(N, dtype=np.int64)
+    rho = c.copy()
+    if first is not None:  # one step done: rho = c - (a_j^T c) a_j, mu_j = -a_j^T c > 0 (unit rows)
+        a = A[np.arange(N), first]
+        t = np.einsum("nr,nr->n", a, c)
+        slot[:, 0], mu[:, 0], Q[:, 0], y[:, 0], k[:] = first, -t, a, t, 1
+        rho -= t[:, None] * a
+    state = np.zeros(N, dtype=np.int8)  # 0 running/failed, 1 converged, 2 bounded
+    recompute = np.zeros(N, dtype=bool)
+    stop2 = None if stop is None else np.asarray(stop, dtype=np.float64) ** 2
+    tol = CONE_TOL * np.maximum(np.linalg.norm(c, axis=1), 1e-300)
+    live = np.arange(N)
+    srange = np.arange(S)
+    for _ in range(CONE_MAX_ITER):
+        if live.size == 0:
+            break
+        # phase A: at a feasible point (rho the projection for the passive set): stop, or let a row enter
+        ids = live[~recompute[live]]
+        if ids.size and stop2 is not None:
+            low = np.einsum("nr,nr->n", rho[ids], rho[ids]) <= stop2[ids]
+            state[ids[low]] = 2
+            ids = ids[~low]
+        if ids.size:
+            w = -np.einsum("nmr,nr->nm", A[ids], rho[ids])
+            sl = slot[ids]
+            for q in range(S):  # rows already in the passive set cannot enter again
+                on = np.flatnonzero(sl[:, q] >= 0)
+                w[on, sl[on, q]] = -np.inf
+            j = np.argmax(w, axis=1)
+            kk = k[ids]
+            done = (w[np.arange(ids.size), j] <= tol[ids]) | (kk >= S)  # full: rho = 0 up to rounding
+            state[ids[done]] = 1
+            g, j, kk = ids[~done], j[~done], kk[~done]
+            if g.size:
+                a = A[g, j]
+                Qg = Q[g]
+                coef = np.einsum("nsr,nr->ns", Qg, a)
+                v = a - np.einsum("ns,nsr->nr", coef, Qg)
+                coef2 = np.einsum("nsr,nr->ns", Qg, v)
+                v -= np.einsum("ns,nsr->nr", coef2, Qg)
+                nv = np.sqrt(np.einsum("nr,nr->n", v, v))
+                bad = nv <= 1e-13
+                state[g[bad]] = 0
+                live = live[~np.isin(live, g[bad])] if bad.any() else live
+                g, j, kk, a, v, nv, coef = g[~bad], j[~bad], kk[~bad], a[~bad], v[~bad], nv[~bad], (coef + coef2)[~bad]
+                Rg = R[g]
+                Rg[np.arange(g.size)[:, None], srange[None, :], kk[:, None]] = np.where(srange < kk[:, None], coef, 0.0)
+                Rg[np.arange(g.size), kk, kk] = nv
+                q = v / nv[:, None]
+                yk = np.einsum("nr,nr->n", q, c[g])
+                Q[g, kk], y[g, kk], slot[g, kk], mu[g, kk], R[g] = q, yk, j, 0.0, Rg
+                k[g] += 1
+                z = _back_substitute(Rg, y[g])
+                passive = srange[None, :] < k[g][:, None]
+                feas = np.all(~passive | (z > 0), axis=1)
+                acc = g[feas]
+                mu[acc] = np.where(passive[feas], z[feas], 0.0)
+                rho[acc] -= yk[feas, None] * q[feas]
+                if (~feas).any():
+                    rej = g[~feas]
+                    mu[rej], keep = _step_back(mu[rej], z[~feas], passive[~feas])
+                    _compact(rej, keep, slot, mu, k)
+                    recompute[rej] = True
+        live = live[state[live] == 0]
+        # phase B: after rows left, refactor the passive rows and take the least-squares step again
+        ids = live[recompute[live]]
+        if ids.size:
+            sl = slot[ids]
+            passive = sl >= 0
+            AP = A[ids[:, None], np.maximum(sl, 0)]
+            AP[~passive] = 0.0
+            rh, z, ok, Qn, Rn, yn = _project_out(AP, c[ids])
+            state[ids[~ok]] = 0
+            Q[ids], R[ids], y[ids] = Qn, Rn, yn
+            feas = ok & np.all(~passive | (z > 0), axis=1)
+            acc = ids[feas]
+            mu[acc] = np.where(passive[feas], z[feas], 0.0)
+            rho[acc] = rh[feas]
+            recompute[acc] = False
+            rest = ok & ~feas
+            if rest.any():
+                b = ids[rest]
+                mu[b], keep = _step_back(mu[b], z[rest], passive[rest])
+                _compact(b, keep, slot, mu, k)
+            live = live[~np.isin(live, ids[~ok])] if (~ok).any() else live
+    state[live] = 0  # out of iterations
+    return rho, state
+
+
+def _compact(ids, keep, slot, mu, k) -> None:
+    """Move the kept passive slots of problems ``ids`` to the front, in order (in place)."""
+    order = np.argsort(~keep, axis=1, kind="stable")
+    slot[ids] = np.take_along_axis(np.where(keep, slot[ids], -1), order, axis=1)
+    mu[ids] = np.take_along_axis(np.where(keep, mu[ids], 0.0), order, axis=1)
+    k[ids] = keep.sum(axis=1)
+
+
+def _nnls_one(A: np.ndarray, c: np.ndarray) -> np.ndarray:
+    """rho = c + A^T mu for scipy's NNLS solution mu >= 0 (one problem)."""
+    from scipy.optimize import nnls
+
+    if A.shape[0] == 0:
+        return c.copy()
+    mu, _ = nnls(A.T, -c)
+    return c + A.T @ mu
+
+
+#: patterns per batch of the projection oracle (memory: batch x walls x columns floats)
+CONE_BATCH = 4096
+
+
+def _padded(m: np.ndarray) -> np.ndarray:
+    """Wall counts rounded up to a few sizes (zero rows pad the rest: they never enter an active set)."""
+    sizes = np.array([0, 1, 2, 3, 4, 5, 6, 7, 8, 10, 12, 14, 16, 20, 24, 32, 48, 64])
+    out = sizes[np.minimum(np.searchsorted(sizes, m), sizes.size - 1)]
+    big = m > sizes[-1]
+    out[big] = 2 ** np.ceil(np.log2(m[big])).astype(np.int64)
+    return out
+
+
+def cone_sup(C, X, walls: Walls, idx=None, *, threshold=None, stop_below: bool = False):
+    """For pattern k (``idx[k]``, default all) and vector c_k (row k of C): ``max_{u in K, |u| <= 1} c_k^T u`` for
+    the pattern's cone K (the norm of the projection of c_k onto K), and the same for -c_k.
+
+    The value equals ``min_{mu >= 0} |c_k + A^T mu|`` (conic duality; A the cone's rows), computed for all patterns
+    at once by a batched active-set NNLS (Lawson-Hanson) on the wall rows, patterns with similar wall counts
+    together. Each value is the norm of c_k minus its projection onto the span of the final active rows, whose
+    multipliers are positive and at which no row is violated (the KKT conditions of the projection onto K, checked
+    to rounding); problems whose active set does not settle are solved by scipy's NNLS instead. When no wall is
+    violated (c in K) the value is |c| at once; otherwise the iterations start from the most violated wall.
+
+    threshold (a number, or one per pattern): values at most ``threshold`` are not computed exactly: their entries
+    hold an upper bound that is at most ``threshold`` (|c| sharpened by the projection onto the most violated
+    wall's half-space, a superset of K, or the active-set iterate, whose norm only decreases). stop_below=True:
+    patterns are visited by decreasing bound, and the visit stops once no remaining bound exceeds the best value
+    found (values below it are only bounded the same way), so the overall maximum is exact while the other entries
+    may hold bounds. Returns (values (K, 2) for +c and -c, directions (K, 2, r): the maximising unit vectors, zero
+    where the value is zero, NaN where only a bound is known)."""
+    C = np.asarray(C, dtype=np.float64)
+    K, r = C.shape
+    idx = np.arange(len(walls)) if idx is None else np.asarray(idx, dtype=np.int64).reshape(-1)
+    if idx.size != K:
+        raise InvalidParameterError(f"cone_sup: {K} vectors for {idx.size} patterns.")
+    floor = np.full(K, -np.inf) if threshold is None else np.broadcast_to(
+        np.asarray(threshold, dtype=np.float64), (K,)).copy()
+    W = walls if idx.size == len(walls) and np.array_equal(idx, np.arange(len(walls))) else walls.take(idx)
+    cnt = W.counts()
+    owner = W.pattern_of_entry()
+    Arows = W.unit_rows(X)  # (nnz, r) unit rows
+    # the most violated wall of +c (most negative a^T c) and of -c (most positive): its half-space contains K,
+    # so the projection onto it bounds the value; with no violated wall, c is in K and the value is |c|
+    cn2 = np.einsum("kr,kr->k", C, C)
+    dots = np.einsum("er,er->e", Arows, C[owner])
+    lo, hi = np.zeros(K), np.zeros(K)
+    lo_at, hi_at = np.zeros(K, dtype=np.int64), np.zeros(K, dtype=np.int64)
+    has = cnt > 0
+    if has.any():
+        at = W.indptr[:-1][has]
+        lo[has] = np.minimum.reduceat(dots, at)
+        hi[has] = np.maximum.reduceat(dots, at)
+        local = np.arange(owner.size) - W.indptr[owner]
+        big = owner.size + 1
+        lo_at[has] = np.minimum.reduceat(np.where(dots == lo[owner], local, big), at)
+        hi_at[has] = np.minimum.reduceat(np.where(dots == hi[owner], local, big), at)
+    viol = np.stack([lo, -hi], axis=1)  # (K, 2): the most negative a^T (+-c)
+    firsts = np.stack([lo_at, hi_at], axis=1)
+    values = np.sqrt(np.maximum(cn2[:, None] - np.minimum(viol, 0.0) ** 2, 0.0))
+    dirs = np.full((K, 2, r), np.nan)
+    inside = viol >= 0  # exact already: c (or -c) is in K
+    with np.errstate(invalid="ignore", divide="ignore"):
+        cc = np.stack([C, -C], axis=1)
+        dirs[inside] = np.where(values[inside][:, None] > 0, cc[inside] / values[inside][:, None], 0.0)
+    top = values.max(axis=1)
+    todo = np.flatnonzero(top > floor)
+    pad = _padded(cnt)
+    if stop_below:
+        todo = todo[np.argsort(-top[todo], kind="stable")]
+    best = -np.inf
+    start, size = 0, 1024 if stop_below else todo.size
+    while start < todo.size:
+        if stop_below and top[todo[start]] <= best:
+            break
+        chunk = todo[start: start + size]
+        start += chunk.size
+        size *= 4
+        # the problems (pattern, side) still open: a violated wall and a bound above the floor
+        flo = np.maximum(floor[chunk], best) if stop_below else floor[chunk]
+        need = ~inside[chunk] & (values[chunk] > flo[:, None])
+        pk, sk = np.nonzero(need)
+        pk = chunk[pk]
+        for m in np.unique(pad[pk]):
+            sel = pad[pk] == m
+            pp, ss = pk[sel], sk[sel]
+            step = max(1, 2_000_000 // max(int(m) * r, 1))
+            for g0 in range(0, pp.size, step):
+                p, sd = pp[g0: g0 + step], ss[g0: g0 + step]
+                pos = W.indptr[p][:, None] + np.arange(m)[None, :]
+                within = pos < W.indptr[p + 1][:, None]
+                A = np.where(within[:, :, None], Arows[np.where(within, pos, 0)], 0.0)  # (B, m, r), zero-padded
+                c = np.where(sd[:, None] == 0, C[p], -C[p])
+                lim = np.maximum(floor[p], best) if stop_below else floor[p]
+                rho, state = _nnls_batch(A, c, None if np.all(lim == -np.inf) else lim, firsts[p, sd])
+                for q in np.flatnonzero(state == 0):
+                    rho[q] = _nnls_one(A[q], c[q])
+                    state[q] = 1
+                val = np.linalg.norm(rho, axis=1)
+                values[p, sd] = val
+                with np.errstate(invalid="ignore", divide="ignore"):
+                    u = np.where(val[:, None] > 0, rho / val[:, None], 0.0)
+                dirs[p, sd] = np.where((state == 1)[:, None], u, np.nan)
+        best = max(best, float(values[chunk].max()))
+    return values, dirs

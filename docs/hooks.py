@@ -38,7 +38,7 @@ RESULTS = [
     ("small-all", "results/small-all/report.md", "Small suite: every installed solver",
      "## Success and correctness"),
     ("medium", "results/medium/report.md", "Medium suite", "## Success and correctness"),
-    ("arrangement-scaling", "results/arrangement-scaling.md", "Arrangement programs in d dimensions", None),
+    ("speed-nd", "results/speed-nd.md", "Two-layer nets in d dimensions: speed", "## Targets"),
     ("deep1d-sizes", "results/deep1d-sizes.md", "Deep 1-D dictionaries", "# "),
     ("deep-abs", "results/deep-abs.md", "Three-layer absolute-value nets in d dimensions",
      "## Largest n solved in under a minute"),

@@ -3,6 +3,7 @@
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -11,6 +12,8 @@ from cvxnn.cli import main
 from cvxnn.data import noisy_sine, write_csv
 
 from .conftest import ACTIVATIONS
+
+ROOT = Path(__file__).resolve().parents[1]
 
 REQUIRED_KEYS = {"objective", "convex_objective", "l1_norm", "certified", "globally_optimal", "scope", "oracle",
                  "bias_convention", "duality_gap", "reconstruction_gap", "status", "solver", "accuracy", "times",
@@ -143,6 +146,17 @@ def test_bench_builtin_all_certified(tmp_path, capsys):
 
 
 def test_bench_reports_uncertified_rows(capsys):
+    """SCS at low accuracy is not certified: the rows say so and the exit status is 1 (two problems: 1-D, d = 2)."""
+    problems = [str(ROOT / "problems" / f) for f in ("opt-relu.toml", "blobs2d-relu.toml")]
+    assert main(["bench", *problems, "--solvers", "scs", "--accuracy", "low", "--no-progress"]) == 1
+    out = capsys.readouterr().out
+    assert "NOT certified: opt-relu / scs / low" in out and "NOT certified: blobs2d-relu / scs / low" in out
+
+
+@pytest.mark.slow
+def test_bench_reports_uncertified_rows_on_the_whole_small_suite(capsys):
+    """The same over the whole small suite (about a minute: SCS at low accuracy drives the deep-abs l2 column
+    generation through many rounds)."""
     assert main(["bench", "--solvers", "scs", "--accuracy", "low", "--no-progress"]) == 1
     assert "NOT certified" in capsys.readouterr().out
 

@@ -118,7 +118,12 @@ def test_tutorials_are_jupytext_percent_scripts():
 
 
 # ------------------------------------------------------------------------------------------------ tutorials
-@pytest.mark.parametrize("name", sorted(TUTORIALS))
+#: tutorials that take 10-50 s on 2 cores run with the slow checks (python -m pytest -m slow)
+SLOW_TUTORIALS = ("comparing_solvers", "dual_certificate", "stuck")
+
+
+@pytest.mark.parametrize("name", [pytest.param(t, marks=pytest.mark.slow) if t in SLOW_TUTORIALS else t
+                                  for t in sorted(TUTORIALS)])
 def test_tutorial_runs(name, tmp_path):
     """Run the script as a user would (figures to $CVXNN_TUTORIAL_OUT). Each tutorial asserts its own claims."""
     needs, figures = TUTORIALS[name]
