@@ -294,3 +294,28 @@ def test_chain_oracle_certifies_with_the_streamed_vertex_scan():
     lp = lam - Q @ (Q.T @ lam)  # lam projected off the ones and x, here
     assert linear.dual_sup(lp)[0] == pytest.approx(depth3_vertex_values(x, lp)[0].max(), rel=1e-12)
     assert base.dual_violation == pytest.approx(depth3_vertex_values(x, lp)[0].max() / beta, rel=1e-9)
+
+
+# --------------------------------------------------------------------------------------- 1-D two-layer oracle
+@pytest.mark.parametrize("act", ["relu", "leaky"])
+def test_two_layer_1d_oracle_without_biases_reports_its_unit_and_takes_columns(act):
+    """bias='none': the units are sigma(+x) and sigma(-x); the reported unit (orientation +-1, breakpoint 0) attains
+    the sup. Inputs given as columns (n, 1) give the same answer as flat ones."""
+    from cvxnn.models.two_layer_1d import dual_sup_two_layer_1d
+
+    sigma = {"relu": lambda u: np.maximum(u, 0.0), "leaky": lambda u: np.maximum(u, 0.1 * u)}[act]
+    x, rng = sorted_points(4, 9)
+    prog = cvxnn.build(x, np.cos(x), cvxnn.TwoLayer(act, bias="none", leaky_slope=0.1), beta=0.1)
+    seen = set()
+    for _ in range(12):
+        lam = rng.standard_normal(x.size)
+        sup, unit = prog.dual_sup(lam)
+        assert sup == pytest.approx(max(abs(lam @ sigma(x)), abs(lam @ sigma(-x))), rel=1e-12)
+        assert unit["breakpoint"] == 0.0 and unit["orientation"] in (1.0, -1.0)
+        assert abs(lam @ sigma(unit["orientation"] * x)) == pytest.approx(sup, rel=1e-12)
+        seen.add(unit["orientation"])
+        for bias in ("none", "free"):
+            flat = dual_sup_two_layer_1d(lam, x, prog.dictionary.activation, bias)
+            column = dual_sup_two_layer_1d(lam.reshape(-1, 1), x.reshape(-1, 1), prog.dictionary.activation, bias)
+            assert column[0] == pytest.approx(flat[0], rel=1e-12) and column[1] == flat[1]
+    assert seen == {1.0, -1.0}
