@@ -1,0 +1,470 @@
+"""Mutation testing of the certificate path: mutmut over the certificate, the dual oracles, the candidate sets they
+scan, column generation and reconstruction, against the fast tests aimed at them; writes results/mutation.md.
+
+    python bench/mutation.py                       # run every group, then write the report (resumable)
+    python bench/mutation.py --groups certificate,oracles-1d
+    python bench/mutation.py --rerun survived      # run the decided survivors again (after adding tests)
+    python bench/mutation.py --report-only         # write results/mutation.md from the results in mutants/
+    python bench/mutation.py --fresh               # delete mutants/ first (a run from scratch)
+
+Configuration: the ``[mutmut]`` section of setup.cfg (files mutated, the tests run, the fork server, the timeout).
+mutmut copies cvxnn/ and tests/ into mutants/ and runs pytest there with mutants/ first on sys.path; this script
+checks that the tests really import the mutated copy (not an installed or editable cvxnn) with planted mutants
+(:data:`PLANTED`): each must make a named test fail when run directly in mutants/, and must be killed in mutmut's
+own run; otherwise the script stops. Which functions are run is :data:`GROUPS`; every survivor needs a verdict in
+:data:`VERDICTS` ("equivalent": it cannot change behaviour; "accepted": it does not matter for correctness), and
+every mutant that survived the tests that existed before this file and is killed by a test added for it is listed
+in :data:`KILLED_BY_NEW_TESTS` (checked here by running that test against the mutant).
+
+mutmut runs under ``nice -n 19`` with one BLAS / OpenMP thread per process and ``--max-children`` workers (2).
+Run times are appended to mutants/mutation-runs.json and summed in the report.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import configparser
+import difflib
+import fnmatch
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+from collections import Counter
+from datetime import datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+MUTANTS = ROOT / "mutants"
+REPORT = ROOT / "results" / "mutation.md"
+RUN_LOG = MUTANTS / "mutation-runs.json"
+COMMAND = "python bench/mutation.py"
+
+# ------------------------------------------------------------------------------------------------ what is run
+#: group -> (what it is, {module: [functions]}); methods as "Class.method". Groups are run in this order.
+GROUPS = {
+    "certificate": ("the certificate: dual point projection, scaling, the pass rule, and the calls into the oracle", {
+        "cvxnn.certify": ["project_free", "scale_dual", "relative_difference", "certify_point", "certify",
+                          "Certificate.to_dict"],
+        "cvxnn.program": ["DictionaryProgram.dual_sup", "DictionaryProgram.free_columns"],
+        "cvxnn.colgen": ["ColumnGenerationProgram.dual_sup"],
+    }),
+    "oracles-1d": ("the exact oracles of 1-D models: O(n) scores, breakpoints, ramps, the abs-chain vertex scan", {
+        "cvxnn.models.hinges_1d": ["Grid1D.of", "Grid1D.aggregate", "KinkOperator.scores", "StepOperator.scores"],
+        "cvxnn.models.two_layer_1d": ["dual_sup_two_layer_1d", "column_operator", "BreakpointDictionary1D.dual_sup"],
+        "cvxnn.models.chains_1d": ["ramp_dual_sup", "hinge_operator", "RampDictionary1D.dual_sup", "RampHinges.dual_sup",
+                                   "abs_chain_features", "AbsChainDictionary1D.scores", "AbsChainDictionary1D.dual_sup",
+                                   "abs_chain_sup", "iter_abs_chain_vertices", "ChainOracle._pass",
+                                   "ChainOracle.dual_sup", "ChainOracle.free_columns"],
+    }),
+    "oracles-nd": ("the exact oracles in d dimensions: NNLS per pattern, gated ReLU, wedges, the deep-abs pool", {
+        "cvxnn.models.arrangement": ["with_bias_column", "pattern_multipliers", "arrangement_dual_sup",
+                                     "ArrangementProgram.dual_sup", "PatternGenerationProgram.dual_sup",
+                                     "GatedProgram.dual_sup"],
+        "cvxnn.models.wedge": ["WedgeDictionary.dual_sup", "WedgeDictionary.scores", "_wedge_features"],
+        "cvxnn.models.deep_abs.pool": ["chain_values", "Labels.params", "label_scores", "ChainPool.scores",
+                                       "ChainPool.dual_sup"],
+        "cvxnn.models.deep_abs.program": ["DeepAbsProgram.dual_sup"],
+    }),
+    "oracles-l2": ("the exact l2 oracles of deep-abs nets: arcs (d = 2) and the sphere (d = 3)", {
+        "cvxnn.models.deep_abs.arc": ["arc_oracle"],
+        "cvxnn.models.deep_abs.sphere": ["sphere_oracle", "_sector_points", "_label_kinks", "_plane_basis",
+                                         "_unique_normals"],
+        "cvxnn.models.deep_abs.pool": ["Labels.vectors"],
+        "cvxnn.models.deep_abs.program": ["DeepAbsProgram._arc_sup", "DeepAbsProgram._sphere_sup"],
+    }),
+    "candidate-sets": ("the finite sets the exact oracles scan: chain-parameter vertices, wedge and pool directions", {
+        "cvxnn.models.chains_1d": ["_plane_normals", "abs_chain_vertices", "dedupe_columns", "abs_chain_dictionary"],
+        "cvxnn.models.wedge": ["cofactor_vectors", "_candidates", "_scale", "_dedupe", "wedge_dictionary",
+                               "WedgeDictionary.__post_init__"],
+        "cvxnn.models.deep_abs.pool": ["kink_normals", "_cross", "_normalise", "_canonical_sign", "_unique_rows",
+                                       "_scale", "chain_directions", "Labels.of"],
+    }),
+    "column-generation": ("column and pattern generation: the loop, pricing, the working sets", {
+        "cvxnn.colgen": ["generate_columns", "ColumnGenerationProgram._initial_working_set",
+                         "ColumnGenerationProgram.solve"],
+        "cvxnn.models.arrangement": ["pattern_values", "pattern_generation", "subset_arrangement", "_locate"],
+    }),
+    "reconstruction": ("reconstruction of the network from the convex solution, and pruning", {
+        "cvxnn.models.two_layer_1d": ["two_layer_1d_network", "_step_network"],
+        "cvxnn.models.chains_1d": ["ramp_network", "_chain_network", "RampHinges.repair", "RampHinges.ramps",
+                                   "AbsChainDictionary1D.to_network"],
+        "cvxnn.models.hinges_1d": ["transport_split"],
+        "cvxnn.models.wedge": ["WedgeDictionary.to_network"],
+        "cvxnn.models.deep_abs.pool": ["ChainColumns.to_network"],
+        "cvxnn.models.arrangement": ["ArrangementProgram.reconstruct", "merge_units"],
+        "cvxnn.prune": ["prune_solution", "active_set", "lasso_objective", "caratheodory_prune", "_vertex"],
+    }),
+}
+#: groups where every survivor must be equivalent (the target: no non-equivalent survivor there)
+STRICT_GROUPS = ("certificate", "oracles-1d", "oracles-nd", "oracles-l2")
+
+#: planted mutants (function, line before, line after, a test that must catch it): the check that the tests import
+#: the mutated copy. The first drops the feasibility clip of the dual scaling, the second one orientation of the 1-D
+#: breakpoint oracle.
+PLANTED = [
+    ("cvxnn.certify.scale_dual", "t = min(t, beta / sup)", "t = min(t, beta * sup)",
+     "tests/test_certify.py::test_gap_threshold[0.1-True]"),
+    ("cvxnn.models.two_layer_1d.dual_sup_two_layer_1d",
+     "s = np.concatenate([np.ones(grid.m), -np.ones(grid.m)])",
+     "s = np.concatenate([np.ones(grid.m), +np.ones(grid.m)])",
+     "tests/test_oracles_random_duals.py::test_two_layer_1d_oracle_equals_a_breakpoint_grid[0-relu]"),
+]
+
+# ------------------------------------------------------------------------------------------------ verdicts
+#: survivors' verdicts: (function glob, regex on the removed line(s), regex on the added line(s), verdict, why).
+#: The first entry that matches a survivor's diff applies. Regexes are matched against the stripped lines, joined
+#: with " | ".
+VERDICTS: list[tuple[str, str, str, str, str]] = [
+]
+
+#: survivors of the tests that existed before tests/test_mutation_kills.py, killed by a test written for them:
+#: (function, regex on the removed line(s), regex on the added line(s), the test that kills it).
+KILLED_BY_NEW_TESTS: list[tuple[str, str, str, str]] = [
+]
+
+STATUS = {1: "killed", 3: "killed", 0: "survived", 5: "no tests", 33: "no tests", 34: "skipped", 36: "timeout",
+          -24: "timeout", 24: "timeout", 152: "timeout", 255: "timeout", None: "not run"}
+COLUMNS = ("killed", "survived", "timeout", "no tests", "other", "not run")
+
+
+# ------------------------------------------------------------------------------------------------ mutants
+def mangle(function: str) -> str:
+    """'Class.method' -> 'xǁClassǁmethod', 'func' -> 'x_func' (mutmut's names)."""
+    if "." in function:
+        cls, name = function.split(".")
+        return f"x\u01c1{cls}\u01c1{name}"
+    return f"x_{function}"
+
+
+def unmangle(mangled: str) -> str:
+    return mangled[2:] if mangled.startswith("x_") else ".".join(mangled[1:].split("\u01c1")[1:])
+
+
+def module_path(module: str) -> Path:
+    p = Path(*module.split("."))
+    return p.with_suffix(".py") if (ROOT / p.with_suffix(".py")).exists() else p / "__init__.py"
+
+
+def split_key(key: str) -> tuple[str, str, int]:
+    """mutant name -> (module, function as 'func' or 'Class.method', number)."""
+    head, number = key.rsplit("__mutmut_", 1)
+    module, mangled = head.rsplit(".", 1)
+    return module, unmangle(mangled), int(number)
+
+
+def load_results() -> dict[str, int | None]:
+    out = {}
+    for meta in sorted(MUTANTS.rglob("*.py.meta")):
+        out.update(json.loads(meta.read_text())["exit_code_by_key"])
+    return out
+
+
+def group_of(module: str, function: str) -> str | None:
+    for name, (_, functions) in GROUPS.items():
+        if function in functions.get(module, []):
+            return name
+    return None
+
+
+def selected_keys(results, groups) -> list[str]:
+    return [k for k in results if group_of(*split_key(k)[:2]) in groups]
+
+
+_sources: dict[str, dict[str, str]] = {}
+
+
+def mutant_sources(module: str) -> dict[str, str]:
+    """Source of every mutant function of the mutated copy of ``module`` (and the originals), by name."""
+    if module not in _sources:
+        path = MUTANTS / module_path(module)
+        src = path.read_text()
+        found = {}
+        for node in ast.parse(src).body:
+            for n in [node] + (list(node.body) if isinstance(node, ast.ClassDef) else []):
+                if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and "__mutmut_" in n.name:
+                    found[n.name] = ast.get_source_segment(src, n)
+        _sources[module] = found
+    return _sources[module]
+
+
+def diff(key: str) -> tuple[list[str], list[str]]:
+    """The lines a mutant removes and adds (stripped)."""
+    module, function, number = split_key(key)
+    src = mutant_sources(module)
+    base = mangle(function)
+    orig = src[f"{base}__mutmut_orig"].replace(f"{base}__mutmut_orig(", "f(", 1).splitlines()
+    mutated = src[f"{base}__mutmut_{number}"].replace(f"{base}__mutmut_{number}(", "f(", 1).splitlines()
+    minus, plus = [], []
+    for line in difflib.unified_diff(orig, mutated, n=0, lineterm=""):
+        if line.startswith(("---", "+++", "@@")):
+            continue
+        (minus if line.startswith("-") else plus).append(line[1:].strip())
+    return minus, plus
+
+
+def matches(entry_function: str, minus_re: str, plus_re: str, key: str) -> bool:
+    module, function, _ = split_key(key)
+    minus, plus = diff(key)
+    return (fnmatch.fnmatch(f"{module}.{function}", entry_function)
+            and re.search(minus_re, " | ".join(minus)) is not None
+            and re.search(plus_re, " | ".join(plus)) is not None)
+
+
+def verdict(key: str):
+    for entry in VERDICTS:
+        if matches(*entry[:3], key):
+            return entry[3], entry[4]
+    return None
+
+
+def new_test_for(key: str):
+    for entry in KILLED_BY_NEW_TESTS:
+        if matches(*entry[:3], key):
+            return entry[3]
+    return None
+
+
+def find_mutant(results, function: str, before: str, after: str) -> str:
+    for key in results:
+        m, f, _ = split_key(key)
+        if f"{m}.{f}" == function and diff(key) == ([before], [after]):
+            return key
+    raise SystemExit(f"planted mutant not found among mutmut's mutants: {function}: {before!r} -> {after!r}")
+
+
+# ------------------------------------------------------------------------------------------------ running
+def environment() -> dict:
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "MUTANT_UNDER_TEST")}
+    env.update(OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1", MKL_NUM_THREADS="1", PYTHONHASHSEED="0")
+    return env
+
+
+def mutmut(args: list[str], log_name: str) -> tuple[int, float]:
+    exe = Path(sys.executable).with_name("mutmut")
+    cmd = ["nice", "-n", "19", str(exe), *args]
+    t0 = time.perf_counter()
+    MUTANTS.mkdir(exist_ok=True)
+    with open(MUTANTS / log_name, "w") as log:
+        code = subprocess.call(cmd, cwd=ROOT, env=environment(), stdout=log, stderr=subprocess.STDOUT)
+    return code, time.perf_counter() - t0
+
+
+def record_run(what: str, names: int, seconds: float) -> None:
+    runs = json.loads(RUN_LOG.read_text()) if RUN_LOG.exists() else []
+    runs.append({"date": datetime.now().isoformat(timespec="seconds"), "what": what, "mutants": names,
+                 "seconds": round(seconds, 1)})
+    RUN_LOG.write_text(json.dumps(runs, indent=1))
+
+
+def run_test_against(key: str | None, test: str) -> int:
+    """Run one test in mutants/ (the mutated copy first on sys.path) with ``key`` the active mutant (None: none)."""
+    env = environment()
+    env["MUTANT_UNDER_TEST"] = key or ""
+    cmd = ["nice", "-n", "19", sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider", test]
+    return subprocess.call(cmd, cwd=MUTANTS, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def check_import_location() -> str:
+    out = subprocess.run([sys.executable, "-c", "import cvxnn; print(cvxnn.__file__)"], cwd=MUTANTS,
+                         env=environment(), capture_output=True, text=True, check=True).stdout.strip()
+    if not Path(out).resolve().is_relative_to(MUTANTS.resolve()):
+        raise SystemExit(f"in mutants/ the tests would import {out}, not the mutated copy")
+    return out
+
+
+def check_planted(results) -> list[dict]:
+    """Each planted mutant makes its test fail in mutants/, and the test passes without it."""
+    out = []
+    for function, before, after, test in PLANTED:
+        key = find_mutant(results, function, before, after)
+        clean, mutated = run_test_against(None, test), run_test_against(key, test)
+        if clean != 0 or mutated == 0:
+            raise SystemExit(f"planted mutant {key} ({before} -> {after}): {test} exits {clean} without it and "
+                             f"{mutated} with it; the tests do not run the mutated code")
+        out.append({"key": key, "function": function, "before": before, "after": after, "test": test})
+    return out
+
+
+def ensure_generated() -> None:
+    """Let mutmut copy and mutate the sources (and collect its stats) by running the planted mutants' functions."""
+    if list(MUTANTS.rglob("*.py.meta")):
+        return
+    globs = [f"{f.rsplit('.', 1)[0]}.{mangle(f.rsplit('.', 1)[1])}__mutmut_*" for f, *_ in PLANTED]
+    code, seconds = mutmut(["run", "--max-children", "2", *globs], "mutmut-first.log")
+    record_run("generate, stats, the planted mutants' functions", -1, seconds)
+    if code != 0:
+        raise SystemExit(f"mutmut run failed (exit {code}); see mutants/mutmut-first.log")
+
+
+def run(groups, rerun: str | None, max_children: int) -> None:
+    ensure_generated()
+    results = load_results()
+    check_import_location()
+    check_planted(results)
+    keys = selected_keys(results, groups)
+    if rerun:
+        todo = [k for k in keys if STATUS.get(results[k], "other") == rerun or results[k] is None]
+    else:
+        todo = [k for k in keys if results[k] is None]
+    planted = [find_mutant(results, f, b, a) for f, b, a, _ in PLANTED]
+    todo = list(dict.fromkeys(planted + todo))  # the planted ones each time: mutmut must kill them too
+    print(f"{len(todo)} mutants to run in groups {', '.join(groups)}", flush=True)
+    code, seconds = mutmut(["run", "--max-children", str(max_children), *todo], "mutmut-run.log")
+    record_run(f"groups {', '.join(groups)}" + (f" (rerun {rerun})" if rerun else ""), len(todo), seconds)
+    print(f"mutmut exited {code} after {seconds:.0f} s", flush=True)
+    after = load_results()
+    for key in planted:
+        if STATUS.get(after[key]) != "killed":
+            raise SystemExit(f"planted mutant {key} was not killed in mutmut's run (status "
+                             f"{STATUS.get(after[key], after[key])}): the tests do not import the mutated code")
+
+
+# ------------------------------------------------------------------------------------------------ the report
+def mutmut_version() -> str:
+    from importlib.metadata import version
+
+    return version("mutmut")
+
+
+def config() -> configparser.SectionProxy:
+    cfg = configparser.ConfigParser()
+    cfg.read(ROOT / "setup.cfg")
+    return cfg["mutmut"]
+
+
+def md_code(text: str) -> str:
+    return "`" + text.replace("`", "'").replace("|", "\\|") + "`"
+
+
+def report(check_new_tests: bool) -> None:
+    results = load_results()
+    planted = check_planted(results)
+    location = check_import_location()
+    runs = json.loads(RUN_LOG.read_text()) if RUN_LOG.exists() else []
+    total_seconds = sum(r["seconds"] for r in runs)
+    lines = ["# Mutation testing of the certificate path", "",
+             f"Generated by `{COMMAND}` (mutmut {mutmut_version()}, Python {sys.version.split()[0]}, "
+             f"{datetime.now().date().isoformat()}). mutmut makes one small change (a mutant) at a time in the "
+             "functions below and runs the tests that call the function; a mutant is **killed** when a test fails, "
+             "**survives** when all pass. Every survivor has a verdict: **equivalent** (it cannot change "
+             "behaviour) or **accepted** (it does not matter for correctness), with the reason.", "",
+             "## How it was run", "",
+             f"- Command: `{COMMAND}` (resumable; `--fresh` starts from scratch, `--report-only` rewrites this file "
+             "from the results in `mutants/`). Configuration: the `[mutmut]` section of `setup.cfg`; mutmut is in "
+             "the `test` extra.",
+             f"- Run time: {total_seconds / 3600:.2f} h wall in {len(runs)} mutmut run(s), under `nice -n 19` with "
+             "2 workers on a 2-core machine shared with other jobs (one BLAS thread per process).",
+             "- Tests run against each mutant (those of the list below that call the mutated function, fastest "
+             "first, stopping at the first failure): " + ", ".join(
+                 md_code(t) for t in config()["pytest_add_cli_args_test_selection"].split()) + ".",
+             f"- The tests import the mutated copy: `import cvxnn` in `mutants/` gives `{Path(location).relative_to(ROOT)}`, "
+             "and the planted mutants below make their test fail there (and pass without them) and are killed in "
+             "mutmut's run:"]
+    for p in planted:
+        lines.append(f"  - `{p['key']}`: {md_code(p['before'])} -> {md_code(p['after'])}, caught by "
+                     f"{md_code(p['test'])}")
+    lines += ["- mutmut mutates the bodies of functions only: module constants (the tolerances `TOL_ABS`, "
+              "`TOL_REL`, ...) and decorated functions (properties such as `Certificate.lower_bound`) are not "
+              "mutated; the tolerances are checked by literal-number tests (tests/test_certify.py::"
+              "test_gap_threshold, tests/test_certificate_rules.py).", ""]
+    # counts per group and function
+    table = {}
+    for key, code in results.items():
+        module, function, _ = split_key(key)
+        g = group_of(module, function)
+        if g is None:
+            continue
+        status = STATUS.get(code, "other")
+        table.setdefault(g, {}).setdefault(f"{module}.{function}", Counter())[status] += 1
+    lines += ["## Results", "",
+              "Per function: mutants generated, and how each ended (`not run`: generated but not run yet).", ""]
+    grand = Counter()
+    for g, (what, functions) in GROUPS.items():
+        lines += [f"### {g}: {what}", "", "| function | mutants | " + " | ".join(COLUMNS) + " |",
+                  "|---|---:|" + "---:|" * len(COLUMNS)]
+        sub = Counter()
+        for module, names in functions.items():
+            for fn in names:
+                c = table.get(g, {}).get(f"{module}.{fn}", Counter())
+                n = sum(c.values())
+                sub.update(c)
+                lines.append(f"| `{module}.{fn}` | {n} | " + " | ".join(str(c[s]) for s in COLUMNS) + " |")
+        lines.append(f"| **total** | **{sum(sub.values())}** | " + " | ".join(f"**{sub[s]}**" for s in COLUMNS) + " |")
+        lines.append("")
+        grand.update(sub)
+    lines += ["### All groups", "", "| mutants | " + " | ".join(COLUMNS) + " |", "|---:|" + "---:|" * len(COLUMNS),
+              f"| {sum(grand.values())} | " + " | ".join(str(grand[s]) for s in COLUMNS) + " |", ""]
+    # survivors and timeouts
+    survivors = [k for k in results if group_of(*split_key(k)[:2]) and STATUS.get(results[k], "other") != "killed"
+                 and STATUS.get(results[k]) != "not run"]
+    lines += ["## Survivors", "",
+              "Every mutant that was run and not killed (survived, timeout, no tests), with its verdict.", "",
+              "| mutant | status | change | verdict | reason |", "|---|---|---|---|---|"]
+    unexplained = []
+    for key in sorted(survivors, key=lambda k: (list(GROUPS).index(group_of(*split_key(k)[:2])), split_key(k))):
+        minus, plus = diff(key)
+        v = verdict(key)
+        if v is None:
+            unexplained.append(key)
+            v = ("UNEXPLAINED", "no verdict yet")
+        change = md_code(" | ".join(minus)) + " -> " + md_code(" | ".join(plus))
+        lines.append(f"| `{key}` | {STATUS.get(results[key], 'other')} | {change} | {v[0]} | {v[1]} |")
+    lines.append("")
+    # killed by the new tests
+    lines += ["## Killed by the tests added for them", "",
+              "Mutants that survived the tests that existed before tests/test_mutation_kills.py, and the test added "
+              "to kill each (checked here: the test fails with the mutant, in mutants/).", "",
+              "| mutant | change | killed by | checked |", "|---|---|---|---|"]
+    for key in sorted(results, key=split_key):
+        if group_of(*split_key(key)[:2]) is None:
+            continue
+        test = new_test_for(key)
+        if test is None:
+            continue
+        minus, plus = diff(key)
+        ok = "not checked"
+        if check_new_tests:
+            ok = "fails with the mutant" if run_test_against(key, test) != 0 else "PASSES WITH THE MUTANT"
+        lines.append(f"| `{key}` | {md_code(' | '.join(minus))} -> {md_code(' | '.join(plus))} | "
+                     f"`{test}` | {ok} |")
+    lines.append("")
+    lines += ["## Runs", "", "| date | what | mutants | seconds |", "|---|---|---:|---:|"]
+    lines += [f"| {r['date']} | {r['what']} | {r['mutants']} | {r['seconds']} |" for r in runs]
+    lines.append("")
+    REPORT.write_text("\n".join(lines))
+    print(f"wrote {REPORT.relative_to(ROOT)}: {sum(grand.values())} mutants in the groups, "
+          f"{len(survivors)} not killed, {len(unexplained)} without a verdict")
+    for key in unexplained:
+        minus, plus = diff(key)
+        print(f"  {key}: {' | '.join(minus)}  ->  {' | '.join(plus)}")
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--groups", default=",".join(GROUPS), help="comma-separated: " + ", ".join(GROUPS))
+    ap.add_argument("--rerun", choices=["survived", "timeout", "no tests"], help="run these decided mutants again")
+    ap.add_argument("--report-only", action="store_true")
+    ap.add_argument("--fresh", action="store_true", help="delete mutants/ first")
+    ap.add_argument("--max-children", type=int, default=2)
+    ap.add_argument("--skip-new-test-check", action="store_true",
+                    help="do not rerun the added tests against the mutants they kill when writing the report")
+    args = ap.parse_args(argv)
+    groups = [g.strip() for g in args.groups.split(",") if g.strip()]
+    unknown = set(groups) - set(GROUPS)
+    if unknown:
+        ap.error(f"unknown groups: {sorted(unknown)}")
+    if args.fresh and MUTANTS.exists():
+        shutil.rmtree(MUTANTS)
+    if not args.report_only:
+        run(groups, args.rerun, args.max_children)
+    report(check_new_tests=not args.skip_new_test_check)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,321 @@
+"""Checks of the certificate path that small plausible bugs (mutants, results/mutation.md) slipped past: each test
+names the defect it catches. As in tests/test_oracles_random_duals.py, every expected value is computed here from
+the definitions of the units, at random dual points, with literal tolerances.
+"""
+
+import numpy as np
+import pytest
+
+import cvxnn
+from cvxnn.models.chains_1d import abs_chain_sup
+
+
+def sorted_points(seed, n):
+    rng = np.random.default_rng(seed)
+    return np.sort(rng.uniform(-2.0, 2.0, n)), rng
+
+
+def centred(rng, n):
+    lam = rng.standard_normal(n)
+    return lam - lam.mean()
+
+
+def depth3_vertex_values(x, lam):
+    """|lam^T ||x - a1| - a2|| at every 1-D vertex (a1, a2) of a depth-3 abs chain, written here: reflections a1 = x_j,
+    a2 = |x_k - x_j| (k = j included) and midpoints a1 = (x_k + x_l)/2, a2 = |x_l - x_k|/2. Returns (values, A)."""
+    n = x.size
+    j, k = np.meshgrid(np.arange(n), np.arange(n), indexing="ij")
+    p, q = np.triu_indices(n, k=1)
+    a1 = np.concatenate([x[j.ravel()], 0.5 * (x[p] + x[q])])
+    a2 = np.concatenate([np.abs(x[k.ravel()] - x[j.ravel()]), 0.5 * np.abs(x[q] - x[p])])
+    F = np.abs(np.abs(x[:, None] - a1[None, :]) - a2[None, :])
+    return np.abs(lam @ F), np.column_stack([a1, a2])
+
+
+# ----------------------------------------------------------------- the streamed vertex oracle of deep abs chains
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_streamed_abs_chain_oracle_equals_the_vertices_written_here(seed):
+    """abs_chain_sup (the oracle of nets whose dictionary is over budget) at depth 3: the sup is the max over the
+    vertices computed here, the unit it reports attains it, random chains never exceed it, and its ``top`` list
+    holds distinct best columns, best first."""
+    x, rng = sorted_points(seed, 9)
+    for _ in range(3):
+        lam = centred(rng, x.size)
+        values, A = depth3_vertex_values(x, lam)
+        sup, unit = abs_chain_sup(x, lam, 3)
+        assert sup == pytest.approx(values.max(), rel=1e-12)
+        a1, a2 = unit["a"]
+        assert abs(lam @ np.abs(np.abs(x - a1) - a2)) == pytest.approx(sup, rel=1e-12)
+        r1 = rng.uniform(x.min() - 1, x.max() + 1, 20_000)
+        r2 = rng.uniform(0, np.ptp(x) + 1, 20_000)
+        assert np.max(np.abs(lam @ np.abs(np.abs(x[:, None] - r1) - r2))) <= sup * (1 + 1e-12)
+        # the top list: distinct columns, best first, the first one attains the sup, every one a vertex value here
+        _, _, V = abs_chain_sup(x, lam, 3, top=4)
+        cols = np.abs(np.abs(x[:, None] - V[:, 0]) - V[:, 1])
+        scores = np.abs(lam @ cols)
+        assert 1 <= V.shape[0] <= 4 and V.shape[1] == 2 and scores[0] == pytest.approx(sup, rel=1e-12)
+        assert np.all(np.diff(scores) <= 1e-12 * sup)
+        assert len({tuple(np.round(c, 9)) for c in cols.T}) == V.shape[0]
+        assert all(np.min(np.abs(values - s)) <= 1e-12 * sup for s in scores)
+
+
+# ------------------------------------------------------------------------------------- the certificate's numbers
+BETA = 0.1
+
+
+@pytest.fixture(scope="module")
+def relu_1d():
+    """A certified 1-D ReLU net (free biases) on 8 points, and an interpolating one on targets with max |y| < 1."""
+    x, rng = sorted_points(7, 8)
+    y = np.sin(2 * x) + 0.1 * rng.standard_normal(8)
+    trained = cvxnn.train(x, y, cvxnn.TwoLayer("relu"), beta=BETA)
+    yi = 0.6 * y / np.max(np.abs(y))
+    interp = cvxnn.train(x, yi, cvxnn.TwoLayer("relu"), mode="interpolation")
+    assert trained.globally_optimal and interp.globally_optimal
+    return x, y, trained, yi, interp
+
+
+def relu_sup(x, lam):
+    """max over breakpoints c at the data and both orientations s of |lam^T relu(s (x - c))|: the sup over all units
+    with |w| = 1 for a centred lam (theory: "Two-layer nets on 1-D data")."""
+    D = x[:, None] - x[None, :]
+    return float(np.max(np.abs(lam @ np.hstack([np.maximum(D, 0.0), np.maximum(-D, 0.0)]))))
+
+
+def relu_net_output(net, x):
+    hidden, out = net.layers
+    return np.maximum(np.outer(x, hidden.weight[:, 0]) + hidden.bias, 0.0) @ out.weight[0] + out.bias[0]
+
+
+def relu_net_objective(net, x, y, beta):
+    """(1/2)||f - y||^2 + (beta/2)(sum w^2 + sum alpha^2), from the net's weights."""
+    hidden, out = net.layers
+    r = relu_net_output(net, x) - y
+    return 0.5 * float(r @ r) + 0.5 * beta * float(np.sum(hidden.weight ** 2) + np.sum(out.weight ** 2))
+
+
+def best_scaling(x, y, lam, beta):
+    """(t, D(t lam_c), M): lam centred, t = clip(lam_c^T y / ||lam_c||^2, 0, beta / M), D = t lam_c^T y - t^2/2
+    ||lam_c||^2 (theory: "Certificates")."""
+    lc = lam - lam.mean()
+    sq = float(lc @ lc)
+    if sq == 0.0:
+        return 0.0, 0.0, 0.0
+    M = relu_sup(x, lc)
+    t = min(max(float(lc @ y) / sq, 0.0), beta / M)
+    return t, t * float(lc @ y) - 0.5 * t * t * sq, M
+
+
+def shifted(net, delta):
+    """The net with its output bias moved by delta (same weights, same penalty)."""
+    hidden, out = net.layers
+    return cvxnn.Network([hidden, cvxnn.Layer(out.weight, out.bias + delta, out.activation)], net.penalty, net.meta)
+
+
+def test_the_dual_value_is_the_best_feasible_scaling_of_the_centred_point(relu_1d):
+    """Against the closed form at dual points in every regime of the scaling: t = 0 (lam^T y < 0), clipped at beta / M,
+    inside the interval, a centred point of norm exactly 1, and the zero point; with any constant added."""
+    x, y, tr, _, _ = relu_1d
+    prog, net = tr.program, tr.network
+    p = relu_net_objective(net, x, y, BETA)
+    rng = np.random.default_rng(11)
+    yc = y - y.mean()
+    r = rng.standard_normal(x.size)
+    r -= r.mean()
+    r -= (r @ yc) / (yc @ yc) * yc  # centred and orthogonal to y
+    a = 0.01 * BETA * (r @ r) / ((yc @ yc) * relu_sup(x, r))  # a small component along y: t well inside
+    unit = np.zeros(x.size)
+    unit[:4] = [0.5, -0.5, 0.5, -0.5]
+    points = {"clipped": yc, "zero scale": -yc, "inside": a * yc + r, "norm 1": unit, "zero": np.zeros(x.size)}
+    regimes = set()
+    for name, lam in points.items():
+        t, D, M = best_scaling(x, y, lam, BETA)
+        regimes.add("zero" if t == 0.0 else "clipped" if t == BETA / M else "inside")
+        for c in (0.0, 2.5):
+            cert = cvxnn.certify_point(prog, net, lam + c)
+            assert cert.dual_scale == pytest.approx(t, rel=1e-12, abs=1e-300), name
+            assert cert.dual_objective == pytest.approx(D, rel=1e-12, abs=1e-300), name
+            assert cert.objective == pytest.approx(p, rel=1e-12)
+            assert cert.certified_gap == pytest.approx(p - D, rel=1e-9, abs=1e-12), name
+            assert cert.dual_violation == pytest.approx(M / BETA, rel=1e-12, abs=1e-300), name
+    assert regimes == {"zero", "clipped", "inside"}
+
+
+def test_the_pass_rules_are_inclusive(relu_1d):
+    """certified gap <= tol_abs + tol_rel |p|, |p - c| <= tol_abs + tol_reconstruction |c| and max|f - y| <=
+    tol_fit max(1, max|y|): equality passes, the next float below refuses."""
+    x, y, tr, yi, interp = relu_1d
+    prog, lam = tr.program, tr.result.dual
+    worse = shifted(tr.network, 0.05)
+    g = cvxnn.certify_point(prog, worse, lam).certified_gap
+    assert g > 1e-6
+    assert cvxnn.certify_point(prog, worse, lam, tol_abs=g, tol_rel=0.0).certified
+    below = cvxnn.certify_point(prog, worse, lam, tol_abs=np.nextafter(g, 0.0), tol_rel=0.0)
+    assert not below.certified and below.failures[0].startswith("certified gap")
+    # reconstruction (a loose gap rule, so that only the reconstruction rule decides)
+    p = cvxnn.certify_point(prog, worse, lam).objective
+    c = p - 0.25
+    d = abs(p - c)
+    ok = cvxnn.certify_point(prog, worse, lam, convex_objective=c, tol_abs=d, tol_rel=1.0, tol_reconstruction=0.0)
+    assert ok.certified
+    bad = cvxnn.certify_point(prog, worse, lam, convex_objective=c, tol_abs=np.nextafter(d, 0.0), tol_rel=1.0,
+                              tol_reconstruction=0.0)
+    assert not bad.certified and bad.failures[0].startswith("reconstruction gap")
+    # the fit rule, max |y| < 1 so that its threshold is tol_fit itself
+    assert np.max(np.abs(yi)) < 1
+    off = shifted(interp.network, 1e-9)
+    e = cvxnn.certify_point(interp.program, off, interp.result.dual).fit_error
+    assert e == pytest.approx(1e-9, rel=1e-3)
+    assert cvxnn.certify_point(interp.program, off, interp.result.dual, tol_fit=e, tol_rel=1.0).certified
+    refused = cvxnn.certify_point(interp.program, off, interp.result.dual, tol_fit=np.nextafter(e, 0.0), tol_rel=1.0)
+    assert not refused.certified and refused.failures[0].startswith("the network does not interpolate")
+    # with max |y| < 1 the threshold is tol_fit, not tol_fit * max|y| and not 2 tol_fit
+    assert not cvxnn.certify_point(interp.program, off, interp.result.dual, tol_fit=0.6 * e, tol_rel=1.0).certified
+
+
+def test_the_failure_messages_state_the_numbers(relu_1d):
+    import re
+
+    x, y, tr, yi, interp = relu_1d
+    prog, lam = tr.program, tr.result.dual
+    worse = shifted(tr.network, 0.05)
+    p = relu_net_objective(worse, x, y, BETA)
+    _, D, _ = best_scaling(x, y, lam, BETA)
+    c = p - 0.25
+    cert = cvxnn.certify_point(prog, worse, lam, convex_objective=c)
+    gap, recon = cert.failures
+    m = re.fullmatch(r"certified gap (\S+) > 1e-09 \+ 1e-06 \* \|objective\|", gap)
+    assert m and float(m.group(1)) == pytest.approx(p - D, rel=1e-3)
+    m = re.fullmatch(r"reconstruction gap: the network's objective (\S+) differs from the convex optimum (\S+) by "
+                     r"(\S+) > 1e-09 \+ 1e-06 \* \|convex optimum\|", recon)
+    assert m and float(m.group(1)) == pytest.approx(p, rel=1e-11) and float(m.group(2)) == pytest.approx(c, rel=1e-11)
+    assert float(m.group(3)) == pytest.approx(0.25, rel=1e-3)
+    off = shifted(interp.network, 1e-3)
+    fit = cvxnn.certify_point(interp.program, off, interp.result.dual).failures
+    m = re.fullmatch(r"the network does not interpolate: max \|f\(x\) - y\| = (\S+)", fit[-1])
+    assert m and float(m.group(1)) == pytest.approx(1e-3, rel=1e-3)
+
+
+def test_certificate_fields(relu_1d):
+    """What a certificate reports besides its verdict: no reconstruction or duality gap without a convex objective,
+    the duality gap c - D with one, no fit error in training, the dual source, the mode, the lower bound in to_dict,
+    and a worst unit that attains the sup."""
+    x, y, tr, yi, interp = relu_1d
+    prog, net, lam = tr.program, tr.network, tr.result.dual
+    plain = cvxnn.certify_point(prog, net, lam)
+    assert plain.reconstruction_gap is None and plain.duality_gap is None and plain.fit_error is None
+    assert plain.dual_source == "solver" and plain.mode == "training" and plain.scope == "global"
+    assert plain.to_dict()["lower_bound"] == plain.dual_objective == plain.lower_bound
+    lc = lam - lam.mean()
+    s, b = plain.worst_unit["orientation"], plain.worst_unit["breakpoint"]
+    assert abs(lc @ np.maximum(s * (x - b), 0.0)) == pytest.approx(relu_sup(x, lc), rel=1e-12)
+    c = tr.result.convex_objective
+    full = cvxnn.certify_point(prog, net, lam, convex_objective=c)
+    assert full.duality_gap == c - full.dual_objective
+    p = relu_net_objective(net, x, y, BETA)
+    assert full.reconstruction_gap == pytest.approx(abs(p - c) / abs(c), rel=1e-6, abs=1e-15)
+    via = cvxnn.certify(prog, tr.result)
+    assert via.dual_source == "solver" and via.certified and via.duality_gap == c - via.dual_objective
+    # interpolation: beta = 1 in the violation, D = max(0, lam_c^T y / M), the mode and the fit error reported
+    for lam_i in (interp.result.dual, -interp.result.dual, np.zeros(x.size)):
+        ic = cvxnn.certify_point(interp.program, interp.network, lam_i)
+        li = lam_i - lam_i.mean()
+        M = relu_sup(x, li)
+        assert ic.mode == "interpolation" and ic.fit_error is not None and ic.fit_error <= 1e-7
+        assert ic.dual_violation == pytest.approx(M, rel=1e-12, abs=1e-300)
+        assert ic.dual_objective == pytest.approx(max(0.0, li @ yi / M) if M > 0 else 0.0, rel=1e-12, abs=1e-300)
+        assert ic.dual_scale == pytest.approx(1.0 / M if M > 0 else 0.0, rel=1e-12)
+
+
+def test_certify_uses_the_residual_when_the_solver_gives_no_dual_and_passes_tolerances_on(relu_1d):
+    x, y, tr, yi, interp = relu_1d
+    res = tr.result
+    nodual = type(res)(res.run, res.z, res.xi, None, res.convex_objective, res.l1_norm, res.network, res.beta)
+    cert = cvxnn.certify(tr.program, nodual)
+    _, D, _ = best_scaling(x, y, y - relu_net_output(tr.network, x), BETA)  # the residual, computed here
+    assert cert.dual_source == "residual" and cert.certified
+    assert cert.dual_objective == pytest.approx(D, rel=1e-12)
+    strict = cvxnn.certify(tr.program, res, tol_abs=0.0, tol_rel=0.0, tol_reconstruction=0.0)
+    assert strict.tolerances == {"abs": 0.0, "rel": 0.0, "reconstruction": 0.0}
+    ires = interp.result
+    nodual = type(ires)(ires.run, ires.z, ires.xi, None, ires.convex_objective, ires.l1_norm, ires.network, ires.beta)
+    with pytest.raises(ValueError, match=r"^interpolation mode needs the solver's dual vector; the residual is zero$"):
+        cvxnn.certify(interp.program, nodual)
+
+
+def test_a_dual_point_given_as_integers_or_a_list(relu_1d):
+    x, y, tr, _, _ = relu_1d
+    lam = np.array([3, -1, 0, 2, -4, 1, 0, 5])
+    ref = cvxnn.certify_point(tr.program, tr.network, lam.astype(float))
+    for given in (lam, list(lam)):
+        cert = cvxnn.certify_point(tr.program, tr.network, given)
+        assert cert.dual_objective == ref.dual_objective and cert.dual_scale == ref.dual_scale
+
+
+def test_relative_difference():
+    from cvxnn.certify import relative_difference
+
+    assert relative_difference(3.0, 2.0) == 0.5
+    assert relative_difference(-1.0, 2.0) == 1.5
+    assert relative_difference(2.0, 2.0) == 0.0 and relative_difference(0.0, 0.0) == 0.0
+    assert relative_difference(1.0, 0.0) == float("inf")
+    assert relative_difference(3.0, 1.0) == 2.0
+
+
+def test_chain_oracle_certifies_with_the_streamed_vertex_scan():
+    """ChainOracle (deep abs chains over the dictionary budget: no program, the vertex scan streamed) as the program
+    of a certificate: its sup at each dual point (asked in turn, so that a stale cached pass would show), the
+    scaling it gives, and the free directions it projects off (the ones; x too with a linear term)."""
+    from cvxnn.models.chains_1d import ChainOracle
+
+    x, rng = sorted_points(3, 9)
+    y = np.sin(2 * x)
+    beta = 0.05
+    net = cvxnn.train(x, y, cvxnn.Deep1D(3, "abs"), beta=beta).network
+    oracle = ChainOracle(x.reshape(-1, 1), y, cvxnn.Deep1D(3, "abs"), beta, "training")
+    assert oracle.scope == "global" and oracle.has_output_bias
+    np.testing.assert_array_equal(oracle.free_columns(), np.ones((x.size, 1)))
+    lams = [rng.standard_normal(x.size) for _ in range(2)]
+    for lam in lams + lams[:1]:
+        lc = lam - lam.mean()
+        M = depth3_vertex_values(x, lc)[0].max()
+        assert oracle.dual_sup(lc)[0] == pytest.approx(M, rel=1e-12)
+        t = min(max(lc @ y / (lc @ lc), 0.0), beta / M)
+        cert = cvxnn.certify_point(oracle, net, lam)
+        assert cert.dual_objective == pytest.approx(t * (lc @ y) - 0.5 * t * t * (lc @ lc), rel=1e-12)
+        assert cert.dual_violation == pytest.approx(M / beta, rel=1e-12)
+    linear = ChainOracle(x.reshape(-1, 1), y, cvxnn.Deep1D(3, "abs", linear_term=True), beta, "training")
+    np.testing.assert_array_equal(linear.free_columns(), np.column_stack([np.ones(x.size), x]))
+    lam = lams[0]
+    base = cvxnn.certify_point(linear, net, lam)
+    moved = cvxnn.certify_point(linear, net, lam + 0.3 - 0.7 * x)
+    assert moved.dual_objective == pytest.approx(base.dual_objective, rel=1e-10)
+    Q, _ = np.linalg.qr(np.column_stack([np.ones(x.size), x]))
+    lp = lam - Q @ (Q.T @ lam)  # lam projected off the ones and x, here
+    assert linear.dual_sup(lp)[0] == pytest.approx(depth3_vertex_values(x, lp)[0].max(), rel=1e-12)
+    assert base.dual_violation == pytest.approx(depth3_vertex_values(x, lp)[0].max() / beta, rel=1e-9)
+
+
+# --------------------------------------------------------------------------------------- 1-D two-layer oracle
+@pytest.mark.parametrize("act", ["relu", "leaky"])
+def test_two_layer_1d_oracle_without_biases_reports_its_unit_and_takes_columns(act):
+    """bias='none': the units are sigma(+x) and sigma(-x); the reported unit (orientation +-1, breakpoint 0) attains
+    the sup. Inputs given as columns (n, 1) give the same answer as flat ones."""
+    from cvxnn.models.two_layer_1d import dual_sup_two_layer_1d
+
+    sigma = {"relu": lambda u: np.maximum(u, 0.0), "leaky": lambda u: np.maximum(u, 0.1 * u)}[act]
+    x, rng = sorted_points(4, 9)
+    prog = cvxnn.build(x, np.cos(x), cvxnn.TwoLayer(act, bias="none", leaky_slope=0.1), beta=0.1)
+    seen = set()
+    for _ in range(12):
+        lam = rng.standard_normal(x.size)
+        sup, unit = prog.dual_sup(lam)
+        assert sup == pytest.approx(max(abs(lam @ sigma(x)), abs(lam @ sigma(-x))), rel=1e-12)
+        assert unit["breakpoint"] == 0.0 and unit["orientation"] in (1.0, -1.0)
+        assert abs(lam @ sigma(unit["orientation"] * x)) == pytest.approx(sup, rel=1e-12)
+        seen.add(unit["orientation"])
+        for bias in ("none", "free"):
+            flat = dual_sup_two_layer_1d(lam, x, prog.dictionary.activation, bias)
+            column = dual_sup_two_layer_1d(lam.reshape(-1, 1), x.reshape(-1, 1), prog.dictionary.activation, bias)
+            assert column[0] == pytest.approx(flat[0], rel=1e-12) and column[1] == flat[1]
+    assert seen == {1.0, -1.0}
