@@ -262,3 +262,21 @@ def test_resume_refuses_a_foreign_runs_csv(tmp_path):
     with pytest.raises(ValueError, match="not written by"):
         run_bench([good], ["clarabel"], ["high"], out=tmp_path)
     assert "x,clarabel,high,True" in (tmp_path / "runs.csv").read_text()  # left as it was
+
+
+def test_cli_bench_time_limit_defaults_to_five_seconds_for_the_library_suites_only(problem_files, monkeypatch,
+                                                                                    capsys):
+    """`cvxnn bench` on the library's tiny / small suite limits each solve to 5 s unless told otherwise
+    (--time-limit S or 'none'); with problem files or the medium suite there is no default limit."""
+    seen = []
+    monkeypatch.setattr(bench, "run_bench", lambda problems, *a, **k: seen.append(k["time_limit"]) or [])
+    for argv, expected in ((["--suite", "tiny"], 5.0), (["--suite", "small"], 5.0), ([], 5.0),
+                           (["--suite", "tiny", "--time-limit", "none"], None),
+                           (["--suite", "tiny", "--time-limit", "12.5"], 12.5),
+                           ([str(problem_files[0])], None), (["--suite", "medium"], None)):
+        seen.clear()
+        main(["bench", *argv, "--no-progress"])
+        assert seen == [expected], argv
+    for bad in ("0", "-3", "soon"):
+        assert main(["bench", "--suite", "tiny", "--time-limit", bad]) == 2
+        assert "--time-limit" in capsys.readouterr().err

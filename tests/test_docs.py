@@ -193,3 +193,20 @@ def test_mkdocs_build_strict(tmp_path):
     api = (site / "api" / "index.html").read_text()
     for name in cvxnn.__all__:
         assert f'id="cvxnn.{name}"' in api, name
+
+
+def test_readme_python_examples_run(tmp_path, monkeypatch, capsys):
+    """Every ```python block of the README runs as written, in order, in one namespace (they build on each other),
+    and its first example ends certified as it claims (its own asserts check that)."""
+    require("sklearn")
+    text = (ROOT / "README.md").read_text()
+    blocks = re.findall(r"```python\n(.*?)```", text, re.S)
+    assert len(blocks) >= 2
+    monkeypatch.chdir(tmp_path)  # the example saves relu_net.npz
+    namespace: dict = {}
+    for k, block in enumerate(blocks):
+        exec(compile(block, f"README.md python block {k + 1}", "exec"), namespace)
+    assert (tmp_path / "relu_net.npz").is_file()
+    assert namespace["t"].certificate.globally_optimal
+    assert namespace["est"].certificate_.globally_optimal
+    assert "GLOBALLY OPTIMAL" in capsys.readouterr().out
