@@ -39,7 +39,7 @@ except ImportError:  # pragma: no cover - older scikit-learn
 
 from .architectures import TwoLayer
 from .certify import certify
-from .errors import InvalidDataError
+from .errors import InvalidDataError, SolverFailedError
 from .validation import check_beta, check_choice
 
 #: what ``fit`` does when the certificate fails: warn (default), raise, or nothing
@@ -197,7 +197,6 @@ class ConvexNetRegressor(RegressorMixin, BaseEstimator):
             message = (f"the fit with beta = {beta:g} is NOT certified: {'; '.join(certificate.failures)}. Try "
                        "accuracy='high' or another solver; certificate_ has the details.")
             if on_uncertified == "raise":
-                from .errors import SolverFailedError
 
                 raise SolverFailedError(message)
             warnings.warn(message, CertificateWarning, stacklevel=2)

@@ -33,6 +33,7 @@ from ..network import Layer, Network, Penalty, PenaltyTerm
 from ..program import SolveResult, resolve_solver
 from ..prune import active_set, caratheodory_prune
 from ..solvers import get_solver
+from ..solvers.base import ACCURACIES, SolverRun, check_accuracy
 from ..validation import check_beta, check_duplicates
 from .base import Model, check_two_layer
 
@@ -349,7 +350,6 @@ class ArrangementProgram:
         import clarabel
         import scipy.sparse as sp
 
-        from ..solvers.base import ACCURACIES, SolverRun, check_accuracy
 
         t0 = time.perf_counter()
         accuracy = check_accuracy(accuracy)

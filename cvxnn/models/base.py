@@ -19,6 +19,7 @@ import numpy as np
 from ..certify import certify
 from ..errors import InvalidDataError, InvalidParameterError, UnsupportedCombinationError
 from ..explain import dictionary_lesson
+from ..program import WithFreeColumns
 from ..validation import check_duplicates, check_interpolable
 
 
@@ -103,8 +104,6 @@ def with_linear_term(dictionary, X, architecture):
     """The dictionary plus the unpenalised column x when the architecture asks for a linear (skip) term c x."""
     if not getattr(architecture, "linear_term", False):
         return dictionary
-    from ..program import WithFreeColumns
-
     return WithFreeColumns(dictionary, X[:, :1], ["linear term x"], _attach_linear)
 
 
