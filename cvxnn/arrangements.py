@@ -751,6 +751,26 @@ class Walls:
                      np.concatenate([self.rows, other.rows]), np.concatenate([self.signs, other.signs]),
                      self.exact and other.exact)
 
+    def replace(self, which, other: Walls) -> Walls:
+        """These walls with pattern ``which[j]``'s rows replaced by pattern j's rows of ``other`` (``exact`` only
+        when both are)."""
+        which = np.asarray(which, dtype=np.int64).reshape(-1)
+        if which.size != len(other):
+            raise InvalidParameterError(f"Walls.replace: {which.size} patterns for {len(other)} replacements.")
+        cnt = self.counts().copy()
+        cnt[which] = other.counts()
+        source = np.zeros(len(self), dtype=np.int64)  # 0: self, 1 + j: other's pattern j
+        source[which] = 1 + np.arange(which.size)
+        rows, signs = [], []
+        for p in range(len(self)):
+            W, q = (self, p) if source[p] == 0 else (other, source[p] - 1)
+            rows.append(W.rows[W.indptr[q]: W.indptr[q + 1]])
+            signs.append(W.signs[W.indptr[q]: W.indptr[q + 1]])
+        indptr = np.zeros(len(self) + 1, dtype=np.int64)
+        np.cumsum(cnt, out=indptr[1:])
+        return Walls(indptr, np.concatenate(rows).astype(np.int64) if rows else np.zeros(0, dtype=np.int64),
+                     np.concatenate(signs) if signs else np.zeros(0), self.exact and other.exact)
+
     def pattern_of_entry(self) -> np.ndarray:
         """For each stored row, the (position of the) pattern it belongs to."""
         return np.repeat(np.arange(len(self)), self.counts())
@@ -851,7 +871,7 @@ def pattern_walls(X, patterns, *, complete: bool) -> Walls:
             f"{patterns.shape}."
         )
     P, n = patterns.shape
-    _, nonzero, U = _geometry(X)
+    rank, nonzero, U = _geometry(X)
     rows_nz = np.flatnonzero(nonzero)
     if rows_nz.size == 0 or P == 0:
         return Walls(np.zeros(P + 1, dtype=np.int64), np.zeros(0, dtype=np.int64), np.zeros(0), complete)
@@ -875,6 +895,14 @@ def pattern_walls(X, patterns, *, complete: bool) -> Walls:
             has_plus = np.add.reduceat(orient > 0, starts, axis=1) > 0  # (P, h)
             has_minus = np.add.reduceat(orient < 0, starts, axis=1) > 0
             keep |= has_plus & has_minus
+        # A region of a central arrangement of rank r is a pointed cone: it has at least r walls. Fewer means some
+        # neighbouring region is missing from the list (a region thinner than the enumeration's LP tolerance, on
+        # nearly degenerate data), and the lookup dropped a wall: such a pattern keeps every hyperplane (the same
+        # cone by definition). Fewer walls than needed are detected here; any other missing wall only enlarges a
+        # cone, which the program's solve and the oracle check against every row (ArrangementProgram.solve,
+        # cvxnn.models.arrangement.arrangement_dual_sup).
+        short = keep.sum(axis=1) < rank
+        keep[short] = True
     # every row of a kept hyperplane, with its own sign (complete=False: every nonzero row)
     pi, ji = np.nonzero(keep[:, which] if h < rows_nz.size else keep)
     rows = rows_nz[ji]

@@ -274,6 +274,82 @@ def test_oracle_on_cones_without_walls_and_bad_sizes():
         cone_sup(np.zeros((2, 2)), Xb, arr.walls(Xb))
 
 
+# ------------------------------------------------------------------------------------------- missing walls
+def far_cloud(n=12, seed=3, loc=1000.0):
+    """Points with spread 1 around (loc, loc): nearly parallel rows of [X, 1], regions thinner than the enumeration's
+    LP tolerance, so the exact enumeration misses a few (here 131 of 134) and a hash lookup of flipped patterns can
+    lose a wall."""
+    rng = np.random.default_rng(seed)
+    return rng.normal(loc, 1.0, size=(n, 2)), rng.normal(size=n)
+
+
+def test_a_pattern_never_keeps_fewer_walls_than_the_rank():
+    """A region of a rank-r central arrangement is a pointed cone with at least r facets. On the far cloud the
+    lookup of flipped patterns finds fewer for some pattern (its neighbours are missing from the list); that pattern
+    keeps every row, so every pattern's wall rows span R^3 (the cone is pointed, as the true one is)."""
+    X, _ = far_cloud()
+    Xb = xb(X)
+    arr = enumerate_patterns(Xb)
+    assert len(arr) < arr.count_formula  # the situation tested: regions missing from an 'exact' list
+    walls = arr.walls(Xb)
+    assert walls.counts().min() >= 3
+    unit = Xb / np.linalg.norm(Xb, axis=1, keepdims=True)
+    for p in range(len(arr)):
+        W = unit[walls.rows[walls.indptr[p]: walls.indptr[p + 1]]]
+        assert np.linalg.matrix_rank(W) == 3, p
+
+
+def test_a_solve_on_cones_that_lost_a_wall_repairs_them_and_matches_every_row():
+    """Cones given with one wall taken away from every pattern that has more than the rank: the solved blocks
+    that leave their full cone get every row and the program is solved again, so the optimum equals the program
+    on every row (1e-7 relative) and the rebuilt net's objective equals it."""
+    X, y = gaussian(9, 2, 4)
+    Xb = xb(X)
+    arr = enumerate_patterns(Xb)
+    walls = arr.walls(Xb)
+    short = []
+    for p in range(len(arr)):
+        lo, hi = walls.indptr[p], walls.indptr[p + 1]
+        short.append((walls.rows[lo: hi - 1], walls.signs[lo: hi - 1]) if hi - lo > 3 else
+                     (walls.rows[lo:hi], walls.signs[lo:hi]))
+    counts = np.array([len(r) for r, _ in short])
+    indptr = np.concatenate([[0], np.cumsum(counts)])
+    cut = type(walls)(indptr, np.concatenate([r for r, _ in short]), np.concatenate([s for _, s in short]), False)
+    arch = cvxnn.TwoLayer("relu")
+    every = ArrangementProgram(X, y, arch, 0.01, arr, "penalized", walls=False)
+    ref = every.solve()
+    fixed = ArrangementProgram(X, y, arch, 0.01, arr, "penalized", cone_rows=cut)
+    res = fixed.solve()
+    assert rel(res.convex_objective, ref.convex_objective) < 1e-7
+    assert rel(res.network.objective(X, y), ref.convex_objective) < 1e-7
+    assert fixed.n_cone_rows > cut.rows.size  # rows were added back
+
+
+def test_the_oracle_on_cones_that_lost_a_wall_still_returns_an_attained_maximum():
+    """arrangement_dual_sup with walls missing one row per pattern: the value equals scipy's NNLS over every row of
+    every cone (the exact sup, computed here) and the unit it reports lies in its pattern's full cone."""
+    X, _ = gaussian(9, 2, 4)
+    Xb = xb(X)
+    arr = enumerate_patterns(Xb)
+    walls = arr.walls(Xb)
+    keep = np.ones(walls.rows.size, dtype=bool)
+    keep[walls.indptr[1:][walls.counts() > 3] - 1] = False  # drop the last wall of patterns with more than 3
+    cnt = np.bincount(np.repeat(np.arange(len(walls)), walls.counts())[keep], minlength=len(walls))
+    cut = type(walls)(np.concatenate([[0], np.cumsum(cnt)]), walls.rows[keep], walls.signs[keep], False)
+    act = cvxnn.TwoLayer("relu").act
+    rng = np.random.default_rng(8)
+    for _ in range(4):
+        lam = rng.normal(size=X.shape[0])
+        C = pattern_vectors(lam, Xb, arr.patterns, act)
+        exact = max(max(nnls_value(cone_rows(Xb, arr.patterns[p]), c) for c in (C[p], -C[p]))
+                    for p in range(len(arr)))
+        sup, unit = arrangement_dual_sup(lam, Xb, arr.patterns, act, walls=cut)
+        assert abs(sup - exact) <= 1e-9 * exact
+        u = np.asarray(unit["direction"])
+        assert np.all(cone_rows(Xb, arr.patterns[unit["pattern"]]) @ u >= -1e-9)
+        assert abs(abs(lam @ np.maximum(Xb @ u, 0.0)) - sup) <= 1e-9 * sup
+
+
 # ------------------------------------------------------------------------------------------------ the whole loop
 def test_pattern_generation_on_walls_matches_full_rows_and_certifies():
     X, y = gaussian(30, 2, 9)

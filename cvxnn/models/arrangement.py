@@ -38,6 +38,11 @@ from ..validation import check_beta, check_duplicates
 from .base import Model, check_two_layer
 
 BLOCK_RTOL = 1e-9  # blocks with norm <= BLOCK_RTOL * max norm are zero
+#: a solved block may break a unit row of its full cone by this much (times the largest block norm) before its
+#: pattern gets every row
+ROW_VIOLATION_TOL = 1e-6
+#: re-solves with the offending patterns' rows added, before every pattern gets every row (one more solve)
+ROW_REPAIR_ROUNDS = 3
 MERGE_COS = 1 - 1e-10  # units whose directions have cosine above this (same sign) are merged
 
 
@@ -95,12 +100,26 @@ def arrangement_dual_sup(lam, Xb, patterns, activation: Activation, walls: Walls
     C = pattern_vectors(lam, Xb, patterns, activation, D)
     if C.shape[0] == 0:
         return 0.0, {}
-    values, dirs = cone_sup(C, Xb, walls, stop_below=True)
-    i, side = np.unravel_index(int(np.argmax(values)), values.shape)
-    best = float(values[i, side])
-    u = dirs[i, side]
+    while True:
+        values, dirs = cone_sup(C, Xb, walls, stop_below=True)
+        i, side = np.unravel_index(int(np.argmax(values)), values.shape)
+        best = float(values[i, side])
+        u = dirs[i, side]
+        # The maximiser must lie in its pattern's full cone. It can only leave it when the wall rows missed a wall
+        # (pattern_walls): the cone on the walls then contains the true one and its value is an upper bound; that
+        # pattern gets every row and the oracle runs again, so the maximum returned is always attained.
+        if not (best > 0 and np.all(np.isfinite(u))) or _in_cone(u, Xb, patterns[i]):
+            break
+        walls = walls.replace([i], pattern_walls(Xb, patterns[[i]], complete=False))
     return best, {"pattern": int(i), "sign": 1.0 if side == 0 else -1.0,
                   "direction": u.tolist() if best > 0 and np.all(np.isfinite(u)) else None}
+
+
+def _in_cone(u, Xb, pattern) -> bool:
+    """Whether the unit vector u satisfies every row of the pattern's cone, to ROW_VIOLATION_TOL (unit rows)."""
+    rnorm = np.linalg.norm(Xb, axis=1)
+    slack = np.where(pattern, 1.0, -1.0) * (Xb @ u) / np.where(rnorm > 0, rnorm, 1.0)
+    return bool(slack.min(initial=0.0) >= -ROW_VIOLATION_TOL)
 
 
 def pattern_values(lam, Xb, patterns, activation: Activation, threshold=0.0, walls: Walls | None = None,
@@ -293,17 +312,20 @@ class ArrangementProgram:
               progress=False, reconstruct=True, **options) -> SolveResult:
         name = resolve_solver(solver, self.mode)
         adapter = get_solver(name)
-        if adapter.name == "clarabel":
-            run, sol = self._solve_clarabel(adapter, accuracy, time_limit, **options)
-        else:
-            run = adapter.solve(self.problem, accuracy, time_limit=time_limit, warm_start=warm_start, **options)
-            c = self._cp
-            sol = None
-            if run.has_solution and c["zv"].value is not None:
-                dual = c["data"].dual_value
-                sol = (np.asarray(c["zv"].value, dtype=np.float64), np.asarray(c["zw"].value, dtype=np.float64),
-                       float(c["xi"].value) if c["xi"] is not None else 0.0,
-                       None if dual is None else np.asarray(dual, dtype=np.float64).reshape(-1).copy())
+        run, sol = self._solve_once(adapter, accuracy, time_limit, warm_start, **options)
+        for k in range(ROW_REPAIR_ROUNDS + 1):
+            bad = [] if sol is None else self._cone_violations(sol[0], sol[1])
+            if not len(bad):
+                break
+            # a cone that lost a wall (see pattern_walls): those patterns get every row (after ROW_REPAIR_ROUNDS
+            # rounds, every pattern does), and the program is solved again: the same program, since the rows added
+            # hold on the true cones
+            if k == ROW_REPAIR_ROUNDS:
+                bad = np.arange(self.size)
+            self.cone_rows = self.cone_rows.replace(bad, pattern_walls(self.Xb, self.patterns[bad], complete=False))
+            self._matrices()
+            self._cp = None
+            run, sol = self._solve_once(adapter, accuracy, time_limit, False, **options)
         if sol is None:
             raise SolverFailedError(
                 f"solver {adapter.name!r} returned no solution (status {run.status!r}, solver said "
@@ -314,6 +336,37 @@ class ArrangementProgram:
         dp = self.Xb.shape[1]
         self.V_value, self.W_value = zv.reshape(-1, dp), zw.reshape(-1, dp)
         return self._result(run, self.V_value, self.W_value, xi, dual, prune, reconstruct)
+
+    def _solve_once(self, adapter, accuracy, time_limit, warm_start, **options):
+        """One solve: (run, (z_v, z_w, xi, dual) or None)."""
+        if adapter.name == "clarabel":
+            return self._solve_clarabel(adapter, accuracy, time_limit, **options)
+        run = adapter.solve(self.problem, accuracy, time_limit=time_limit, warm_start=warm_start, **options)
+        c = self._cp
+        if not run.has_solution or c["zv"].value is None:
+            return run, None
+        dual = c["data"].dual_value
+        return run, (np.asarray(c["zv"].value, dtype=np.float64), np.asarray(c["zw"].value, dtype=np.float64),
+                     float(c["xi"].value) if c["xi"] is not None else 0.0,
+                     None if dual is None else np.asarray(dual, dtype=np.float64).reshape(-1).copy())
+
+    def _cone_violations(self, zv, zw) -> np.ndarray:
+        """Patterns whose block (v_i or w_i) breaks a row x_k of the pattern's full cone by more than
+        ROW_VIOLATION_TOL |x_k| times the largest block norm (a solver's rounding and interior-point dust stay far
+        below): possible only when the cone's wall rows missed a wall."""
+        dp = self.Xb.shape[1]
+        U = np.vstack([zv.reshape(-1, dp), zw.reshape(-1, dp)])
+        norms = np.linalg.norm(U, axis=1)
+        top = float(norms.max()) if norms.size else 0.0
+        live = np.flatnonzero(norms > BLOCK_RTOL * top) if top > 0 else np.zeros(0, dtype=np.int64)
+        if not live.size:
+            return live
+        P = self.size
+        pat = live % P
+        rnorm = np.linalg.norm(self.Xb, axis=1)
+        S = np.where(self.patterns[pat], 1.0, -1.0)  # (m, n)
+        slack = S * (U[live] @ self.Xb.T) / np.where(rnorm > 0, rnorm, 1.0)[None, :]
+        return np.unique(pat[(slack < -ROW_VIOLATION_TOL * top).any(axis=1)])
 
     def _clustered_fit(self):
         """The fit with cluster sums: patterns grouped around k centre patterns D_c (majority votes), so that
