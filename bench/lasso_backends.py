@@ -140,8 +140,9 @@ def write_report(rows, warm, elapsed, args):
         "Clarabel's solver_s on the same program (> 1: slower than Clarabel).",
         "- `total_s`: `program.solve()` (solver, Caratheodory pruning, network rebuild) + `certify()`; "
         "`total_ratio` likewise. Clarabel's interior-point solutions are dense, so its pruning step costs more.",
-        "- `certified`: cvxnn's certificate (certified gap <= 1e-9 + 1e-6 |objective|, dual violation <= 1e-6, "
-        "reconstruction gap <= 1e-6), from Clarabel's dual vector or from the native solution's residual.",
+        "- `certified`: cvxnn's certificate (certified gap, from the dual point scaled into feasibility, <= 1e-9 + "
+        "1e-6 |objective|, and reconstruction gap <= 1e-6; `dual_violation` is reported, not a pass condition), "
+        "from Clarabel's dual vector or from the native solution's residual.",
         "- `rel_obj_vs_clarabel`: (objective - Clarabel's) / max(1, |Clarabel's|) of the convex objective; "
         "negative: below Clarabel's (which is optimal only to its own tolerance). `iterations`: interior-point "
         "iterations (Clarabel), coordinate-descent epochs (sklearn), working-set rounds (celer, skglm), summed "
