@@ -340,3 +340,13 @@ def test_cli_solves_deep_abs_in_d2_and_d3(tmp_path):
 @pytest.mark.parametrize("norm,within", [("l1", 0.025), ("l2", 0.0025)])
 def test_many_start_training_in_d3_never_beats_the_certified_optimum(norm, within):
     _check_many_start(*_instance(12, n=6, d=3), norm, within, starts=24, width=10, steps=3000, seed=1)
+
+
+def test_summary_keeps_the_direction_set_next_to_the_pool_size():
+    """The summary's `directions` is the number of pool directions; the architecture's setting ('no-axes' here) is
+    reported as `direction_set`, not overwritten by that count."""
+    X = np.random.default_rng(0).normal(size=(6, 2))
+    t = cvxnn.train(X, np.abs(X[:, 0]), cvxnn.DeepAbs(3, directions="no-axes"), beta=0.01)
+    s = t.program.summary()
+    assert s["direction_set"] == "no-axes" and isinstance(s["directions"], int) and s["directions"] > 0
+    assert t.to_dict()["direction_set"] == "no-axes"

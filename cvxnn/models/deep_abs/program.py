@@ -88,7 +88,8 @@ class DeepAbsProgram(ColumnGenerationProgram):
             " over reflection-plane directions"
 
     def summary(self) -> dict:
-        return {**super().summary(), "directions": self.pool.dirs.size, "direction_kinds": self.direction_kinds,
+        return {**super().summary(), "directions": self.pool.dirs.size,
+                "direction_set": self.architecture.directions, "direction_kinds": self.direction_kinds,
                 "pool_objective": self.pool_objective,
                 "column_generation": {"rounds": self.rounds, "angular_rounds": self.angular_rounds}}
 
