@@ -229,6 +229,21 @@ def test_gated_relu_is_a_different_model_below_the_relu_optimum():
     assert "gated ReLU" in g.explain()
 
 
+def test_gated_relu_beta_path_reuses_the_program_and_matches_fresh_builds():
+    """set_beta on the gated program (a DPP parameter): each re-solve equals a program built for that beta (1e-7
+    relative) and is certified; a negative beta is refused."""
+    X, y = data(10, 2, seed=4)
+    prog = cvxnn.build(X, y, cvxnn.GatedReLU(), beta=1.0)
+    for beta in (1.0, 0.1, 0.01):
+        prog.set_beta(beta)
+        res = prog.solve()
+        fresh = cvxnn.train(X, y, cvxnn.GatedReLU(), beta=beta)
+        assert rel(res.convex_objective, fresh.result.convex_objective) < 1e-7
+        assert cvxnn.certify(prog, res).globally_optimal
+    with pytest.raises(cvxnn.CvxnnError):
+        prog.set_beta(-1.0)
+
+
 def test_l1_normalised_abs_nets_through_the_api_and_cli(tmp_path):
     from cvxnn.cli import main
 

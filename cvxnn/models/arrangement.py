@@ -740,6 +740,10 @@ class GatedProgram:
     has_output_bias = False
     penalty_beta = property(lambda self: float(self.beta.value))
 
+    def set_beta(self, beta) -> None:
+        """A new beta for the next solve (the program is DPP: no recompilation)."""
+        self.beta.value = check_beta(beta)
+
     def summary(self) -> dict:
         return {**self.architecture.describe(), "mode": self.mode, "bias_convention": self.bias, "n": self.n,
                 "d": int(self.X.shape[1]), "beta": self.penalty_beta, "dictionary_size": self.size,
