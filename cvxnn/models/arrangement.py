@@ -100,6 +100,7 @@ def arrangement_dual_sup(lam, Xb, patterns, activation: Activation, walls: Walls
     C = pattern_vectors(lam, Xb, patterns, activation, D)
     if C.shape[0] == 0:
         return 0.0, {}
+    repaired = set()
     while True:
         values, dirs = cone_sup(C, Xb, walls, stop_below=True)
         i, side = np.unravel_index(int(np.argmax(values)), values.shape)
@@ -108,8 +109,9 @@ def arrangement_dual_sup(lam, Xb, patterns, activation: Activation, walls: Walls
         # The maximiser must lie in its pattern's full cone. It can only leave it when the wall rows missed a wall
         # (pattern_walls): the cone on the walls then contains the true one and its value is an upper bound; that
         # pattern gets every row and the oracle runs again, so the maximum returned is always attained.
-        if not (best > 0 and np.all(np.isfinite(u))) or _in_cone(u, Xb, patterns[i]):
+        if not (best > 0 and np.all(np.isfinite(u))) or int(i) in repaired or _in_cone(u, Xb, patterns[i]):
             break
+        repaired.add(int(i))
         walls = walls.replace([i], pattern_walls(Xb, patterns[[i]], complete=False))
     return best, {"pattern": int(i), "sign": 1.0 if side == 0 else -1.0,
                   "direction": u.tolist() if best > 0 and np.all(np.isfinite(u)) else None}
@@ -402,7 +404,6 @@ class ArrangementProgram:
         the fit with cluster sums (:meth:`_clustered_fit`)."""
         import clarabel
         import scipy.sparse as sp
-
 
         t0 = time.perf_counter()
         accuracy = check_accuracy(accuracy)
