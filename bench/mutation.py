@@ -61,10 +61,14 @@ GROUPS = {
                                    "abs_chain_sup", "iter_abs_chain_vertices", "ChainOracle._pass",
                                    "ChainOracle.dual_sup", "ChainOracle.free_columns"],
     }),
-    "oracles-nd": ("the exact oracles in d dimensions: NNLS per pattern, gated ReLU, wedges, the deep-abs pool", {
-        "cvxnn.models.arrangement": ["with_bias_column", "pattern_multipliers", "arrangement_dual_sup",
-                                     "ArrangementProgram.dual_sup", "PatternGenerationProgram.dual_sup",
-                                     "GatedProgram.dual_sup"],
+    "oracles-nd": ("the exact oracles in d dimensions: the batched NNLS per pattern on its wall rows, gated ReLU, "
+                   "wedges, the deep-abs pool", {
+        "cvxnn.models.arrangement": ["with_bias_column", "pattern_multipliers", "_affine", "pattern_vectors", "_walls",
+                                     "arrangement_dual_sup", "ArrangementProgram.dual_sup",
+                                     "PatternGenerationProgram.dual_sup", "GatedProgram.dual_sup"],
+        "cvxnn.arrangements": ["cone_sup", "_padded", "_nnls_batch", "_project_out", "_back_substitute", "_step_back",
+                               "_compact", "_nnls_one", "Walls.unit_rows", "Walls.counts", "Walls.take",
+                               "Walls.pattern_of_entry"],
         "cvxnn.models.wedge": ["WedgeDictionary.dual_sup", "WedgeDictionary.scores", "_wedge_features"],
         "cvxnn.models.deep_abs.pool": ["chain_values", "Labels.params", "label_scores", "ChainPool.scores",
                                        "ChainPool.dual_sup"],
@@ -77,7 +81,9 @@ GROUPS = {
         "cvxnn.models.deep_abs.pool": ["Labels.vectors"],
         "cvxnn.models.deep_abs.program": ["DeepAbsProgram._arc_sup", "DeepAbsProgram._sphere_sup"],
     }),
-    "candidate-sets": ("the finite sets the exact oracles scan: chain-parameter vertices, wedge and pool directions", {
+    "candidate-sets": ("the finite sets the exact oracles scan: chain-parameter vertices, wedge and pool directions, "
+                       "the wall rows of each pattern's cone", {
+        "cvxnn.arrangements": ["pattern_walls", "_pattern_hashes", "_HashSet.__init__", "_HashSet.contains"],
         "cvxnn.models.chains_1d": ["_plane_normals", "abs_chain_vertices", "dedupe_columns", "abs_chain_dictionary"],
         "cvxnn.models.wedge": ["cofactor_vectors", "_candidates", "_scale", "_dedupe", "wedge_dictionary",
                                "WedgeDictionary.__post_init__"],
