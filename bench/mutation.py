@@ -126,11 +126,31 @@ PLANTED = [
 #: The first entry that matches a survivor's diff applies. Regexes are matched against the stripped lines, joined
 #: with " | ".
 VERDICTS: list[tuple[str, str, str, str, str]] = [
+    ("cvxnn.*", r"\.reshape\(-1\)", r"\.reshape\(-2\)", "equivalent",
+     "numpy reads any negative size as the one unknown dimension: reshape(-2) is reshape(-1)"),
+    ("cvxnn.models.two_layer_1d.dual_sup_two_layer_1d", r"^lam = np\.asarray\(lam, dtype=np\.float64\)",
+     r"^lam = np\.asarray\(lam, (dtype=None)?\)", "equivalent",
+     "x is cast to float64 on the next line and lam only meets it in lam @ sigma(s x) (promoted to float64) or in "
+     "Grid1D.aggregate (which casts lam)"),
+    ("cvxnn.models.arrangement.pattern_multipliers", "", "", "equivalent",
+     "no caller: nothing in cvxnn calls pattern_multipliers (the oracle builds the vectors c_i with _affine and "
+     "pattern_vectors), so no result can change"),
 ]
 
 #: survivors of the tests that existed before tests/test_mutation_kills.py, killed by a test written for them:
 #: (function, regex on the removed line(s), regex on the added line(s), the test that kills it).
 KILLED_BY_NEW_TESTS: list[tuple[str, str, str, str]] = [
+    ("cvxnn.certify.scale_dual", r"^if sup > 0\.0:$", r"^if sup >= 0\.0:$",
+     "tests/test_mutation_kills.py::test_dual_scaling_when_every_unit_scores_zero"),
+    ("cvxnn.models.two_layer_1d.dual_sup_two_layer_1d", r"grid\.m < 2|grid\.t\[0\]", "",
+     "tests/test_mutation_kills.py::test_two_layer_1d_step_oracle_on_one_and_two_distinct_points[sign]"),
+    ("cvxnn.models.two_layer_1d.dual_sup_two_layer_1d", r"^x = np\.asarray\(x, dtype=np\.float64\)",
+     r"^x = np\.asarray\(x, (dtype=None)?\)",
+     "tests/test_mutation_kills.py::test_two_layer_1d_oracle_computes_in_double_precision_for_single_precision_inputs"),
+    ("cvxnn.arrangements._nnls_one", "", "", "tests/test_mutation_kills.py::test_single_cone_nnls_fallback"),
+    ("cvxnn.arrangements.Walls.take", r"self\.exact", "", "tests/test_mutation_kills.py::test_walls_of_a_subset_of_patterns"),
+    ("cvxnn.models.arrangement.*Program.dual_sup", r"walls=_walls\(.*, True\)", r"walls=None|self\.act, \)|self\.Xb, (None|False)\)",
+     "tests/test_mutation_kills.py::test_the_exact_arrangement_oracles_run_on_the_wall_rows"),
 ]
 
 STATUS = {1: "killed", 3: "killed", 0: "survived", 5: "no tests", 33: "no tests", 34: "skipped", 36: "timeout",
@@ -189,11 +209,14 @@ def mutant_sources(module: str) -> dict[str, str]:
     if module not in _sources:
         path = MUTANTS / module_path(module)
         src = path.read_text()
+        lines = src.splitlines()
         found = {}
         for node in ast.parse(src).body:
             for n in [node] + (list(node.body) if isinstance(node, ast.ClassDef) else []):
                 if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and "__mutmut_" in n.name:
-                    found[n.name] = ast.get_source_segment(src, n)
+                    # whole lines by line numbers (ast.get_source_segment splits the whole file on every call)
+                    first = min([n.lineno] + [d.lineno for d in n.decorator_list])
+                    found[n.name] = "\n".join(lines[first - 1: n.end_lineno]).strip()
         _sources[module] = found
     return _sources[module]
 
