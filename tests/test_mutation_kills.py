@@ -319,3 +319,184 @@ def test_two_layer_1d_oracle_without_biases_reports_its_unit_and_takes_columns(a
             column = dual_sup_two_layer_1d(lam.reshape(-1, 1), x.reshape(-1, 1), prog.dictionary.activation, bias)
             assert column[0] == pytest.approx(flat[0], rel=1e-12) and column[1] == flat[1]
     assert seen == {1.0, -1.0}
+
+
+@pytest.mark.parametrize("act", ["sign", "threshold"])
+def test_two_layer_1d_step_oracle_on_one_and_two_distinct_points(act):
+    """Free biases, sign / threshold units sigma(s (x - c)): with two distinct points (repeated) the sup is the max
+    over a fine grid of breakpoints c and both orientations (nonzero for a centred lam); with a single distinct point
+    every unit is a constant, the sup is 0, and the unit reported is still a unit: orientation +-1, breakpoint at
+    the point, the same keys as in the general case."""
+    from cvxnn.activations import Activation
+    from cvxnn.models.two_layer_1d import dual_sup_two_layer_1d
+
+    sigma = {"sign": np.sign, "threshold": lambda u: (u >= 0).astype(float)}[act]
+    rng = np.random.default_rng(11)
+    cs = np.concatenate([np.linspace(-3.0, 4.0, 1401), [-1.0, 2.0]])
+    x = np.array([-1.0, 2.0, -1.0, 2.0, 2.0, -1.0, 2.0])
+    for _ in range(4):
+        lam = centred(rng, x.size)
+        F = sigma(np.concatenate([x[:, None] - cs[None, :], cs[None, :] - x[:, None]], axis=1))
+        expected = float(np.max(np.abs(lam @ F)))
+        sup, unit = dual_sup_two_layer_1d(lam, x, Activation(act), "free")
+        assert expected > 1e-3 and sup == pytest.approx(expected, rel=1e-12)
+        assert set(unit) == {"orientation", "breakpoint"}
+        assert abs(lam @ sigma(unit["orientation"] * (x - unit["breakpoint"]))) == pytest.approx(sup, rel=1e-12)
+    one = np.full(5, 0.7)
+    sup, unit = dual_sup_two_layer_1d(centred(rng, 5), one, Activation(act), "free")
+    assert sup == 0.0 and set(unit) == {"orientation", "breakpoint"}
+    assert unit["orientation"] in (1.0, -1.0) and unit["breakpoint"] == 0.7
+
+
+def test_two_layer_1d_oracle_computes_in_double_precision_for_single_precision_inputs():
+    """Data and dual point given in float32: the oracle's value is that of the same numbers in float64 (leaky units
+    without biases, where 0.1 x rounds differently in float32)."""
+    from cvxnn.activations import Activation
+    from cvxnn.models.two_layer_1d import dual_sup_two_layer_1d
+
+    x, rng = sorted_points(5, 9)
+    x32 = x.astype(np.float32)
+    xd = x32.astype(np.float64)
+    for _ in range(4):
+        lam32 = rng.standard_normal(9).astype(np.float32)
+        ld = lam32.astype(np.float64)
+        expected = max(abs(ld @ np.where(xd >= 0, xd, 0.1 * xd)), abs(ld @ np.where(-xd >= 0, -xd, -0.1 * xd)))
+        sup, _ = dual_sup_two_layer_1d(lam32, x32, Activation("leaky", slope=0.1), "none")
+        assert sup == pytest.approx(expected, rel=1e-13)
+
+
+# ------------------------------------------------------------------------------- the certificate's dual scaling
+def test_dual_scaling_when_every_unit_scores_zero():
+    """sup = 0 (every unit is orthogonal to lam, e.g. a single distinct input): no feasibility clip, t is the
+    unconstrained best scaling max(lam^T y / |lam|^2, 0) and D(t lam) = t lam^T y - t^2 |lam|^2 / 2."""
+    from cvxnn.certify import scale_dual
+
+    lam, y = np.array([0.5, -1.0, 0.5]), np.array([2.0, -1.0, 0.0])  # lam^T y = 2, |lam|^2 = 1.5
+    t, dual = scale_dual(lam, y, 0.1, 0.0)
+    assert t == pytest.approx(2.0 / 1.5, rel=1e-15) and dual == pytest.approx(2.0 * 2.0 / 1.5 - 0.5 * 1.5 * (2.0 / 1.5) ** 2,
+                                                                          rel=1e-15)
+    assert scale_dual(-lam, y, 0.1, 0.0) == (0.0, 0.0)
+
+
+# ------------------------------------------------------------------------------- the batched cone oracle
+def cone_value(A, c):
+    """max c^T u over {u : A u >= 0, |u| <= 1}, by brute force: the projections p_S of c onto the null spaces of
+    every set S of at most r - 1 rows; each feasible one gives the value |p_S| (u = p_S / |p_S|), and the
+    projection onto the cone is one of them (it is the projection onto the span of the face it lies in)."""
+    from itertools import combinations
+
+    r = A.shape[1]
+    rows = [i for i in range(A.shape[0]) if np.linalg.norm(A[i]) > 0]
+    best = 0.0
+    for k in range(0, r):
+        for S in combinations(rows, k):
+            B = A[list(S)]
+            p = c - (B.T @ np.linalg.lstsq(B.T, c, rcond=None)[0] if k else 0.0)
+            if np.all(A @ p >= -1e-10 * np.linalg.norm(c)):
+                best = max(best, float(np.linalg.norm(p)))
+    return best
+
+
+def small_arrangement(seed):
+    from cvxnn.arrangements import enumerate_patterns
+
+    rng = np.random.default_rng(seed)
+    X = np.hstack([rng.standard_normal((6, 2)), np.ones((6, 1))])
+    return X, enumerate_patterns(X).patterns, rng
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_cone_oracle_fallback_equals_the_brute_force_projection(seed, monkeypatch):
+    """With no active-set iteration allowed, every violated (pattern, sign) problem is solved by the fallback
+    (scipy's NNLS): the values still equal the brute-force cone projections for +c and -c, and the directions
+    reported attain them and lie in the cones."""
+    import cvxnn.arrangements as arr
+
+    X, patterns, rng = small_arrangement(seed)
+    walls = arr.pattern_walls(X, patterns, complete=True)
+    C = rng.standard_normal((patterns.shape[0], 3))
+    monkeypatch.setattr(arr, "CONE_MAX_ITER", 0)
+    values, dirs = arr.cone_sup(C, X, walls)
+    for k, p in enumerate(patterns):
+        A = np.where(p, 1.0, -1.0)[:, None] * X
+        for side, c in enumerate((C[k], -C[k])):
+            assert values[k, side] == pytest.approx(cone_value(A, c), rel=1e-9, abs=1e-12)
+            if values[k, side] > 1e-9:  # (a zero value is reached up to rounding: no direction to check)
+                u = dirs[k, side]
+                assert np.linalg.norm(u) == pytest.approx(1.0, rel=1e-12) and np.all(A @ u >= -1e-9)
+                assert c @ u == pytest.approx(values[k, side], rel=1e-9)
+
+
+def test_single_cone_nnls_fallback():
+    """The fallback for one problem: rho = c + A^T mu, mu >= 0 minimising |rho|: no rows gives c, one violated
+    unit row a gives c - (a^T c) a, several rows give |rho| = the brute-force cone value."""
+    from cvxnn.arrangements import _nnls_one
+
+    c = np.array([1.0, -2.0, 0.5])
+    assert np.array_equal(_nnls_one(np.zeros((0, 3)), c), c)
+    a = np.array([0.0, 1.0, 0.0])
+    assert np.allclose(_nnls_one(a[None, :], c), [1.0, 0.0, 0.5], atol=1e-14)
+    assert np.allclose(_nnls_one(-a[None, :], c), c, atol=1e-14)  # not violated: mu = 0
+    rng = np.random.default_rng(3)
+    for _ in range(5):
+        A = rng.standard_normal((4, 3))
+        A /= np.linalg.norm(A, axis=1)[:, None]
+        c = rng.standard_normal(3)
+        assert np.linalg.norm(_nnls_one(A, c)) == pytest.approx(cone_value(A, c), rel=1e-9, abs=1e-12)
+
+
+def test_walls_of_a_subset_of_patterns():
+    """Walls.take: the rows and signs of each chosen pattern, in the order asked (repeats allowed), and the
+    ``exact`` flag of the walls it was taken from."""
+    from cvxnn.arrangements import pattern_walls
+
+    X, patterns, _ = small_arrangement(2)
+    for complete in (True, False):
+        walls = pattern_walls(X, patterns, complete=complete)
+        idx = [3, 0, 3, len(patterns) - 1]
+        sub = walls.take(np.array(idx))
+        assert sub.exact is complete and len(sub) == len(idx)
+        for k, p in enumerate(idx):
+            a, b = walls.indptr[p], walls.indptr[p + 1]
+            c, d = sub.indptr[k], sub.indptr[k + 1]
+            assert np.array_equal(sub.rows[c:d], walls.rows[a:b]) and np.array_equal(sub.signs[c:d], walls.signs[a:b])
+
+
+def test_the_exact_arrangement_oracles_run_on_the_wall_rows(monkeypatch):
+    """The dual oracles of the whole-arrangement program and of pattern generation (d = 2, biases penalised): the
+    sup equals the brute-force max over every pattern's cone of the projections of +-Xb^T D lam, no random unit
+    beats it, and the cone oracle is handed the exact wall rows of the enumerated arrangement (as the oracle's
+    description says), not every row."""
+    import cvxnn.models.arrangement as am
+    from cvxnn.arrangements import enumerate_patterns
+
+    rng = np.random.default_rng(8)
+    X = rng.standard_normal((7, 2))
+    y = np.sin(X[:, 0]) + X[:, 1]
+    Xb = np.hstack([X, np.ones((7, 1))])
+    patterns = enumerate_patterns(Xb).patterns
+    U = rng.standard_normal((20_000, 3))
+    U /= np.linalg.norm(U, axis=1)[:, None]
+    seen = []
+    real = am.cone_sup
+
+    def spy(C, X, walls, *args, **kwargs):
+        seen.append(walls.exact)
+        return real(C, X, walls, *args, **kwargs)
+
+    monkeypatch.setattr(am, "cone_sup", spy)
+    for arch in (cvxnn.TwoLayer("relu"), cvxnn.TwoLayer("relu", column_generation=True)):
+        prog = cvxnn.build(X, y, arch, beta=0.05)
+        assert prog.bias == "penalized"
+        for _ in range(2):
+            lam = centred(rng, 7)
+            seen.clear()
+            sup, _ = prog.dual_sup(lam)
+            assert seen == [True]
+            expected = 0.0
+            for p in patterns:
+                A = np.where(p, 1.0, -1.0)[:, None] * Xb
+                c = Xb.T @ (p * lam)
+                expected = max(expected, cone_value(A, c), cone_value(A, -c))
+            assert sup == pytest.approx(expected, rel=1e-9)
+            assert np.max(np.abs(lam @ np.maximum(Xb @ U.T, 0.0))) <= sup * (1 + 1e-12)
