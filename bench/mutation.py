@@ -132,6 +132,8 @@ VERDICTS: list[tuple[str, str, str, str, str]] = [
      r"^lam = np\.asarray\(lam, (dtype=None)?\)", "equivalent",
      "x is cast to float64 on the next line and lam only meets it in lam @ sigma(s x) (promoted to float64) or in "
      "Grid1D.aggregate (which casts lam)"),
+    ("cvxnn.certify.relative_difference", r'float\("inf"\)', r'float\("INF"\)', "equivalent",
+     "float() reads 'INF' and 'inf' alike"),
     ("cvxnn.models.arrangement.pattern_multipliers", "", "", "equivalent",
      "no caller: nothing in cvxnn calls pattern_multipliers (the oracle builds the vectors c_i with _affine and "
      "pattern_vectors), so no result can change"),
@@ -151,6 +153,15 @@ KILLED_BY_NEW_TESTS: list[tuple[str, str, str, str]] = [
     ("cvxnn.arrangements.Walls.take", r"self\.exact", "", "tests/test_mutation_kills.py::test_walls_of_a_subset_of_patterns"),
     ("cvxnn.models.arrangement.*Program.dual_sup", r"walls=_walls\(.*, True\)", r"walls=None|self\.act, \)|self\.Xb, (None|False)\)",
      "tests/test_mutation_kills.py::test_the_exact_arrangement_oracles_run_on_the_wall_rows"),
+    ("cvxnn.certify.certify_point", r"^t = 1\.0 / sup", "", "tests/test_mutation_kills.py::test_interpolation_dual_value_is_scale_free"),
+    ("cvxnn.certify.certify_point", r"tol_fit \* max\(1\.0", "",
+     "tests/test_mutation_kills.py::test_interpolation_fit_tolerance_grows_with_the_targets"),
+    ("cvxnn.certify.project_free", r"\.reshape\(-1\)", r"\.reshape\(None\)",
+     "tests/test_mutation_kills.py::test_a_dual_point_given_as_a_column"),
+    ("cvxnn.certify.project_free", r"^F = np\.ones\(\(lam\.size, 1\)\)$", "",
+     "tests/test_mutation_kills.py::test_free_output_bias_of_an_arrangement_program_centres_the_dual_point"),
+    ("cvxnn.colgen.ColumnGenerationProgram.dual_sup", r"self\.bias\)", "",
+     "tests/test_mutation_kills.py::test_column_generation_oracle_keeps_the_bias_convention"),
 ]
 
 STATUS = {1: "killed", 3: "killed", 0: "survived", 5: "no tests", 33: "no tests", 34: "skipped", 36: "timeout",

@@ -500,3 +500,71 @@ def test_the_exact_arrangement_oracles_run_on_the_wall_rows(monkeypatch):
                 expected = max(expected, cone_value(A, c), cone_value(A, -c))
             assert sup == pytest.approx(expected, rel=1e-9)
             assert np.max(np.abs(lam @ np.maximum(Xb @ U.T, 0.0))) <= sup * (1 + 1e-12)
+
+
+def test_a_dual_point_given_as_a_column(relu_1d):
+    x, y, tr, _, _ = relu_1d
+    lam = np.random.default_rng(12).standard_normal(x.size)
+    ref = cvxnn.certify_point(tr.program, tr.network, lam)
+    cert = cvxnn.certify_point(tr.program, tr.network, lam.reshape(-1, 1))
+    assert cert.dual_objective == ref.dual_objective and cert.dual_scale == ref.dual_scale
+
+
+def test_interpolation_dual_value_is_scale_free(relu_1d):
+    """Interpolation mode: lam / M is feasible for the LP's dual, so D = max(0, lam_c^T y / M) and the scale is
+    1 / M, whatever the size of lam (M: the sup of the centred point, written here)."""
+    x, _, _, yi, interp = relu_1d
+    rng = np.random.default_rng(13)
+    for _ in range(3):
+        lam = rng.standard_normal(x.size)
+        lc = lam - lam.mean()
+        M = relu_sup(x, lc)
+        for scale in (1.0, 3.0, 0.25):
+            cert = cvxnn.certify_point(interp.program, interp.network, scale * lam)
+            assert cert.dual_scale == pytest.approx(1.0 / (scale * M), rel=1e-12)
+            assert cert.dual_objective == pytest.approx(max(0.0, float(lc @ yi) / M), rel=1e-12, abs=1e-300)
+
+
+def test_interpolation_fit_tolerance_grows_with_the_targets(relu_1d):
+    """The fit rule max |f(x) - y| <= 1e-7 max(1, max |y|), on targets with max |y| = 10: the interpolating net
+    scaled to them, with its output bias moved by 5e-7 (passes: 5e-7 <= 1e-6) or by 2e-6 (fails)."""
+    x, _, _, yi, interp = relu_1d
+    k = 10.0 / np.max(np.abs(yi))
+    y10 = k * yi
+    prog = cvxnn.build(x, y10, cvxnn.TwoLayer("relu"), mode="interpolation")
+    hidden, out = interp.network.layers
+    lam = np.random.default_rng(14).standard_normal(x.size)
+    for delta, ok in ((5e-7, True), (2e-6, False)):
+        net = cvxnn.Network([hidden, cvxnn.Layer(k * out.weight, k * out.bias + delta, out.activation)],
+                            interp.network.penalty, interp.network.meta)
+        cert = cvxnn.certify_point(prog, net, lam)
+        assert cert.fit_error == pytest.approx(delta, rel=0.05)
+        assert any("does not interpolate" in f for f in cert.failures) is not ok
+
+
+def test_column_generation_oracle_keeps_the_bias_convention():
+    """A stored breakpoint dictionary solved by column generation (free biases): its oracle is the sup over units
+    with free biases, the max over data breakpoints and both orientations written here."""
+    x, rng = sorted_points(9, 10)
+    prog = cvxnn.build(x, np.sin(x), cvxnn.TwoLayer("relu", formulation="dense", column_generation=True), beta=0.1)
+    assert prog.program_kind.endswith("by column generation")
+    for _ in range(4):
+        lam = centred(rng, x.size)
+        assert prog.dual_sup(lam)[0] == pytest.approx(relu_sup(x, lam), rel=1e-12)
+
+
+def test_free_output_bias_of_an_arrangement_program_centres_the_dual_point():
+    """A d-dimensional program with a free output bias (no free_columns method): the dual point is centred."""
+    from cvxnn.arrangements import enumerate_patterns
+    from cvxnn.certify import project_free
+    from cvxnn.models.arrangement import ArrangementProgram
+
+    rng = np.random.default_rng(15)
+    X = rng.standard_normal((6, 2))
+    Xb = np.hstack([X, np.ones((6, 1))])
+    prog = ArrangementProgram(X, X[:, 0], cvxnn.TwoLayer("relu"), 0.1, enumerate_patterns(Xb), "penalized",
+                              output_bias=True)
+    lam = rng.standard_normal(6)
+    assert np.allclose(project_free(prog, lam), lam - lam.mean(), rtol=0, atol=1e-15)
+    nob = ArrangementProgram(X, X[:, 0], cvxnn.TwoLayer("relu"), 0.1, enumerate_patterns(Xb), "penalized")
+    assert np.array_equal(project_free(nob, lam), lam)
