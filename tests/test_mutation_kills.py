@@ -568,3 +568,30 @@ def test_free_output_bias_of_an_arrangement_program_centres_the_dual_point():
     assert np.allclose(project_free(prog, lam), lam - lam.mean(), rtol=0, atol=1e-15)
     nob = ArrangementProgram(X, X[:, 0], cvxnn.TwoLayer("relu"), 0.1, enumerate_patterns(Xb), "penalized")
     assert np.array_equal(project_free(nob, lam), lam)
+
+
+def test_the_relative_gap_rule_scales_with_the_objective(relu_1d):
+    """certified gap <= tol_rel |p| with tol_abs = 0, at an objective |p| far from 1: passes at 1.01 gap / |p| and
+    fails at 0.99 gap / |p|."""
+    x, y, tr, _, _ = relu_1d
+    prog, lam = tr.program, tr.result.dual
+    worse = shifted(tr.network, 0.05)
+    base = cvxnn.certify_point(prog, worse, lam)
+    g, p = base.certified_gap, base.objective
+    assert g > 1e-6 and abs(abs(p) - 1.0) > 0.2
+    assert p == pytest.approx(relu_net_objective(worse, x, y, BETA), rel=1e-12)
+    assert cvxnn.certify_point(prog, worse, lam, tol_abs=0.0, tol_rel=1.01 * g / abs(p)).certified
+    low = cvxnn.certify_point(prog, worse, lam, tol_abs=0.0, tol_rel=0.99 * g / abs(p))
+    assert not low.certified and low.failures[0].startswith("certified gap")
+
+
+def test_the_certificate_names_its_oracle_and_keeps_the_convex_objective(relu_1d):
+    x, y, tr, _, _ = relu_1d
+    prog, net, lam = tr.program, tr.network, tr.result.dual
+    assert isinstance(prog.oracle, str) and prog.oracle
+    c = tr.result.convex_objective
+    for cert in (cvxnn.certify_point(prog, net, lam), cvxnn.certify_point(prog, net, lam, convex_objective=c)):
+        assert cert.oracle == prog.oracle and cert.to_dict()["oracle"] == prog.oracle
+    assert cvxnn.certify_point(prog, net, lam, convex_objective=c).convex_objective == c
+    assert cvxnn.certify_point(prog, net, lam).convex_objective is None
+    assert cvxnn.certify(prog, tr.result).convex_objective == c
