@@ -134,6 +134,57 @@ VERDICTS: list[tuple[str, str, str, str, str]] = [
      "Grid1D.aggregate (which casts lam)"),
     ("cvxnn.certify.relative_difference", r'float\("inf"\)', r'float\("INF"\)', "equivalent",
      "float() reads 'INF' and 'inf' alike"),
+    # the streamed vertex scan of deep abs chains (abs_chain_sup, iter_abs_chain_vertices, ChainOracle._pass)
+    ("cvxnn.models.chains_1d.*", r"chunk: int = 65_536", r"chunk: int = 65537", "equivalent",
+     "the chunk size only groups the vertices streamed; the set scanned is the same"),
+    ("cvxnn.models.chains_1d.abs_chain_sup", r"iter_abs_chain_vertices\(x, depth, chunk\)",
+     r"iter_abs_chain_vertices\(x, depth, \)", "equivalent",
+     "the default chunk size: the chunk only groups the vertices streamed; the set scanned is the same"),
+    ("cvxnn.models.chains_1d.abs_chain_sup", r"iter_abs_chain_vertices\(x, depth, chunk\)",
+     r"iter_abs_chain_vertices\(depth, chunk\)", "detected",
+     "a scan of depth 65,536 that never ends: killed at the time limit (a test would never pass)"),
+    ("cvxnn.models.chains_1d.abs_chain_sup", r"^lam = np\.asarray\(lam, dtype=np\.float64\)$",
+     r"^lam = np\.asarray\(lam, (dtype=None)?\)$", "equivalent",
+     "lam only meets the float64 features (lam @ features is computed in float64)"),
+    ("cvxnn.models.chains_1d.abs_chain_sup", r"^x = np\.asarray\(x, dtype=np\.float64\)",
+     r"^x = np\.asarray\(x, (dtype=None)?\)", "equivalent",
+     "x only meets float64 vertex arrays (|x - a| is computed in float64) and np.unique"),
+    ("cvxnn.models.chains_1d.abs_chain_sup", r"^if scores\[j\] > best:$", r"^if scores\[j\] >= best:$", "equivalent",
+     "on a tie a later, equally good unit is reported: the value is the same and the unit attains it"),
+    ("cvxnn.models.chains_1d.iter_abs_chain_vertices", r"np\.asarray\(x, dtype=np\.float64\)",
+     r"np\.asarray\(x, (dtype=None)?\)", "equivalent", "its only caller, abs_chain_sup, passes float64 x"),
+    ("cvxnn.models.chains_1d.iter_abs_chain_vertices", r"^scale = float\(np\.ptp\(u\)\) or 1\.0$",
+     r"or 2\.0$", "equivalent",
+     "the scale differs only when all points coincide: then every chain is constant on the data and scores 0 "
+     "against a centred lam"),
+    ("cvxnn.models.chains_1d.iter_abs_chain_vertices", r"^scale = float\(np\.ptp\(u\)\) or 1\.0$",
+     r"and 1\.0$", "accepted",
+     "only the rounding tolerance of the a_l >= 0 filter changes (1e-12 instead of 1e-12 times the data range); "
+     "it adds (clipped to a_l = 0) or drops only boundary vertices, see the a_l filter entries"),
+    ("cvxnn.models.chains_1d.iter_abs_chain_vertices", r"^if abs\(np\.linalg\.det\(N\)\) <= 1e-9:$", r"< 1e-9:$",
+     "equivalent", "the normals have entries 0 and +-1: det N is an integer up to rounding, never 1e-9"),
+    ("cvxnn.models.chains_1d.iter_abs_chain_vertices", r"^for start in range\(0, total, chunk\):$",
+     r"^for start in range\(0, chunk\):$", "detected",
+     "65,536 overlapping chunks per plane set: the scan does not end in the time limit"),
+    ("cvxnn.models.chains_1d.iter_abs_chain_vertices", r"^for start in range\(0, total, chunk\):$",
+     r"^for start in range\(0, total, \):$", "accepted",
+     "chunks start at every vertex: the same vertices, each scanned up to chunk times (slower, same max)"),
+    ("cvxnn.models.chains_1d.iter_abs_chain_vertices", r"^flat = np\.arange\(start, ", r"^flat = np\.arange\(min\(",
+     "accepted", "each chunk rescans every earlier vertex too: the same set, slower, same max"),
+    ("cvxnn.models.chains_1d.iter_abs_chain_vertices", r"^V = V\[np\.all\(V\[:, 1:\] >= -1e-12 \* scale",
+     r"V\[:, 2:\] >= -1e-12 \* scale|>= -1\.000000000001 \* scale", "equivalent",
+     "the filter keeps more vertices, each clipped to a_l >= 0 on the next line: valid chains, whose scores cannot "
+     "exceed the exact sup, and every vertex of the original scan is still scanned"),
+    ("cvxnn.models.chains_1d.iter_abs_chain_vertices", r"^V = V\[np\.all\(V\[:, 1:\] >= -1e-12 \* scale",
+     r"> -1e-12 \* scale|>= -1e-12 / scale|>= \+1e-12 \* scale", "accepted",
+     "drops only boundary vertices (a_l = 0 up to rounding); the column of such a vertex is also the column of one "
+     "with a_l > 0 (e.g. |x - x_j| = ||x - x_min| - (x_j - x_min)| on the data), so the max is the same (the grid "
+     "tests at depths 3 and 4 agree)"),
+    ("cvxnn.models.chains_1d.ChainOracle._pass", r"^lam = np\.asarray\(lam, dtype=np\.float64\)$",
+     r"^lam = np\.asarray\(lam, (dtype=None)?\)$", "equivalent",
+     "abs_chain_sup casts lam to float64; only the bytes of the cache key differ (a miss, never a wrong hit)"),
+    ("cvxnn.models.chains_1d.ChainOracle._pass", r'getattr\(self, "_last"', r'getattr\(None, |"XX_lastXX"|"_LAST"',
+     "accepted", "the cache of the last oracle pass is never hit: every call recomputes the same pass (slower)"),
     ("cvxnn.models.arrangement.pattern_multipliers", "", "", "equivalent",
      "no caller: nothing in cvxnn calls pattern_multipliers (the oracle builds the vectors c_i with _affine and "
      "pattern_vectors), so no result can change"),
@@ -158,6 +209,11 @@ KILLED_BY_NEW_TESTS: list[tuple[str, str, str, str]] = [
      "tests/test_mutation_kills.py::test_interpolation_fit_tolerance_grows_with_the_targets"),
     ("cvxnn.certify.certify_point", r"tol_rel \* abs\(primal\)", "",
      "tests/test_mutation_kills.py::test_the_relative_gap_rule_scales_with_the_objective"),
+    ("cvxnn.models.chains_1d.iter_abs_chain_vertices", r"^continue$|^for start in range\(0, total, chunk\):$|"
+     r"^V\[:, 1:\] = np\.maximum", r"^break$|^for start in range\(1, total, chunk\):$|^V\[:, 2:\]",
+     "tests/test_mutation_kills.py::test_streamed_abs_chain_oracle_at_depth_4[7]"),
+    ("cvxnn.models.chains_1d.abs_chain_sup", r"\.reshape\(-1\)", r"\.reshape\(None\)",
+     "tests/test_mutation_kills.py::test_streamed_abs_chain_oracle_at_depth_4[7]"),
     ("cvxnn.certify.certify_point", r"^(oracle=program\.oracle|convex_objective=convex_objective),$", "",
      "tests/test_mutation_kills.py::test_the_certificate_names_its_oracle_and_keeps_the_convex_objective"),
     ("cvxnn.certify.project_free", r"\.reshape\(-1\)", r"\.reshape\(None\)",
@@ -169,7 +225,8 @@ KILLED_BY_NEW_TESTS: list[tuple[str, str, str, str]] = [
 ]
 
 STATUS = {1: "killed", 3: "killed", 0: "survived", 5: "no tests", 33: "no tests", 34: "skipped", 36: "timeout",
-          -24: "timeout", 24: "timeout", 152: "timeout", 255: "timeout", None: "not run"}
+          -24: "timeout", 24: "timeout", 152: "timeout", 255: "timeout", None: "not run",
+          -9: "timeout"}  # -9: SIGKILL, the runner's hard stop one second after the CPU limit
 COLUMNS = ("killed", "survived", "timeout", "no tests", "other", "not run")
 
 

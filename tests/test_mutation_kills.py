@@ -595,3 +595,52 @@ def test_the_certificate_names_its_oracle_and_keeps_the_convex_objective(relu_1d
     assert cvxnn.certify_point(prog, net, lam, convex_objective=c).convex_objective == c
     assert cvxnn.certify_point(prog, net, lam).convex_objective is None
     assert cvxnn.certify(prog, tr.result).convex_objective == c
+
+
+@pytest.mark.parametrize("chunk", [7, 65_536])
+def test_streamed_abs_chain_oracle_at_depth_4(chunk):
+    """abs_chain_sup at depth 4, in small chunks and in one: the same max as the stored depth-4 dictionary (the
+    vectorised vertex enumeration, checked against a parameter grid in test_oracles_random_duals) and at least a
+    grid of chains written here; its unit attains it. Data given as a column, or in float32, give the value of the
+    same numbers in float64."""
+    from cvxnn.models.chains_1d import abs_chain_dictionary
+
+    x, rng = sorted_points(21, 7)
+    D = abs_chain_dictionary(x, 4)
+    g = np.linspace(0.0, 4.2, 15)
+    a1, a2, a3 = np.meshgrid(np.linspace(-2.2, 2.2, 23), g, g, indexing="ij")
+    G = np.abs(np.abs(np.abs(x[:, None] - a1.ravel()) - a2.ravel()) - a3.ravel())
+    x32 = x.astype(np.float32)
+    for _ in range(3):
+        lam = centred(rng, x.size)
+        sup, unit = abs_chain_sup(x, lam, 4, chunk=chunk)
+        assert sup == pytest.approx(np.max(np.abs(lam @ D.matrix)), rel=1e-12)
+        assert sup >= np.max(np.abs(lam @ G)) * (1 - 1e-12)
+        b1, b2, b3 = unit["a"]
+        assert abs(lam @ np.abs(np.abs(np.abs(x - b1) - b2) - b3)) == pytest.approx(sup, rel=1e-12)
+        assert abs_chain_sup(x.reshape(-1, 1), lam, 4, chunk=chunk)[0] == pytest.approx(sup, rel=1e-12)
+        s32, _ = abs_chain_sup(x32, lam.astype(np.float32), 4, chunk=chunk)
+        s64, _ = abs_chain_sup(x32.astype(np.float64), lam.astype(np.float32).astype(np.float64), 4, chunk=chunk)
+        assert s32 == pytest.approx(s64, rel=1e-13)
+
+
+@pytest.mark.parametrize("chunk", [5, 65_536])
+def test_streamed_abs_chain_top_list_holds_the_best_distinct_columns(chunk):
+    """abs_chain_sup(..., top=4) at depth 3, in small chunks and in one: exactly the 4 best distinct columns among
+    the vertices written here, best first."""
+    x, rng = sorted_points(31, 8)
+    for _ in range(3):
+        lam = centred(rng, x.size)
+        values, A = depth3_vertex_values(x, lam)
+        cols = np.abs(np.abs(x[:, None] - A[:, 0]) - A[:, 1])
+        best, seen = [], []
+        for j in np.argsort(-values, kind="stable"):
+            if any(np.max(np.abs(cols[:, j] - s)) <= 1e-9 for s in seen):
+                continue
+            seen.append(cols[:, j])
+            best.append(values[j])
+            if len(best) == 4:
+                break
+        _, _, V = abs_chain_sup(x, lam, 3, chunk=chunk, top=4)
+        got = np.abs(lam @ np.abs(np.abs(x[:, None] - V[:, 0]) - V[:, 1]))
+        assert V.shape == (4, 2) and np.allclose(got, best, rtol=1e-12, atol=0)
