@@ -3,7 +3,8 @@ scan, column generation and reconstruction, against the fast tests aimed at them
 
     python bench/mutation.py                       # run every group, then write the report (resumable)
     python bench/mutation.py --groups certificate,oracles-1d
-    python bench/mutation.py --rerun survived      # run the decided survivors again (after adding tests)
+    python bench/mutation.py --rerun "survived,no tests"   # run these mutants again (after adding tests)
+    python bench/mutation.py --only "cvxnn.models.chains_1d.*" --rerun "not run"   # some functions only
     python bench/mutation.py --report-only         # write results/mutation.md from the results in mutants/
     python bench/mutation.py --fresh               # delete mutants/ first (a run from scratch)
 
@@ -402,21 +403,24 @@ def ensure_generated() -> None:
         raise SystemExit(f"mutmut run failed (exit {code}); see mutants/mutmut-first.log")
 
 
-def run(groups, rerun: str | None, max_children: int) -> None:
+def run(groups, rerun: list[str] | None, max_children: int, only: str | None = None) -> None:
     ensure_generated()
     results = load_results()
     check_import_location()
     check_planted(results)
     keys = selected_keys(results, groups)
+    if only:
+        keys = [k for k in keys if fnmatch.fnmatch("{0}.{1}".format(*split_key(k)[:2]), only)]
     if rerun:
-        todo = [k for k in keys if STATUS.get(results[k], "other") == rerun or results[k] is None]
+        todo = [k for k in keys if STATUS.get(results[k], "other") in rerun]
     else:
         todo = [k for k in keys if results[k] is None]
     planted = [find_mutant(results, f, b, a) for f, b, a, _ in PLANTED]
     todo = list(dict.fromkeys(planted + todo))  # the planted ones each time: mutmut must kill them too
     print(f"{len(todo)} mutants to run in groups {', '.join(groups)}", flush=True)
     code, seconds = mutmut(["run", "--max-children", str(max_children), *todo], "mutmut-run.log")
-    record_run(f"groups {', '.join(groups)}" + (f" (rerun {rerun})" if rerun else ""), len(todo), seconds)
+    record_run(f"groups {', '.join(groups)}" + (f", functions {only}" if only else "")
+               + (f" (rerun: {', '.join(rerun)})" if rerun else ""), len(todo), seconds)
     print(f"mutmut exited {code} after {seconds:.0f} s", flush=True)
     after = load_results()
     for key in planted:
@@ -453,7 +457,8 @@ def report(check_new_tests: bool) -> None:
              f"{datetime.now().date().isoformat()}). mutmut makes one small change (a mutant) at a time in the "
              "functions below and runs the tests that call the function; a mutant is **killed** when a test fails, "
              "**survives** when all pass. Every survivor has a verdict: **equivalent** (it cannot change "
-             "behaviour) or **accepted** (it does not matter for correctness), with the reason.", "",
+             "behaviour) or **accepted** (it does not matter for correctness), with the reason; a mutant stopped at "
+             "the time limit whose change makes the code run without end is **detected** (no test can pass).", "",
              "## How it was run", "",
              f"- Command: `{COMMAND}` (resumable; `--fresh` starts from scratch, `--report-only` rewrites this file "
              "from the results in `mutants/`). Configuration: the `[mutmut]` section of `setup.cfg`; mutmut is in "
@@ -498,11 +503,33 @@ def report(check_new_tests: bool) -> None:
         lines.append(f"| **total** | **{sum(sub.values())}** | " + " | ".join(f"**{sub[s]}**" for s in COLUMNS) + " |")
         lines.append("")
         grand.update(sub)
-    lines += ["### All groups", "", "| mutants | " + " | ".join(COLUMNS) + " |", "|---:|" + "---:|" * len(COLUMNS),
-              f"| {sum(grand.values())} | " + " | ".join(str(grand[s]) for s in COLUMNS) + " |", ""]
+    lines += ["### All groups", "", "| group | mutants | " + " | ".join(COLUMNS) + " |",
+              "|---|---:|" + "---:|" * len(COLUMNS)]
+    for g in GROUPS:
+        c = Counter()
+        for counts in table.get(g, {}).values():
+            c.update(counts)
+        lines.append(f"| {g} | {sum(c.values())} | " + " | ".join(str(c[s]) for s in COLUMNS) + " |")
+    lines += [f"| **all** | **{sum(grand.values())}** | " + " | ".join(f"**{grand[s]}**" for s in COLUMNS) + " |", ""]
     # survivors and timeouts
     survivors = [k for k in results if group_of(*split_key(k)[:2]) and STATUS.get(results[k], "other") != "killed"
                  and STATUS.get(results[k]) != "not run"]
+    lines += ["## The target in the strict groups", "",
+              f"Target: no surviving non-equivalent mutant in the groups {', '.join(STRICT_GROUPS)}. Per group: "
+              "how many of its mutants were run, and the survivors that are not equivalent (accepted or without a "
+              "verdict). A group with mutants not run is not covered by this report for those mutants.", "",
+              "| group | mutants | run | not run | survivors | not equivalent | target |", "|---|---:|---:|---:|---:|---:|---|"]
+    for g in STRICT_GROUPS:
+        keys = [k for k in results if group_of(*split_key(k)[:2]) == g]
+        ran = [k for k in keys if results[k] is not None]
+        surv = [k for k in survivors if k in set(keys)]
+        bad = [k for k in surv if (verdict(k) or ("",))[0] not in ("equivalent", "detected")]
+        state = ("not run in this run" if not ran else "met for the mutants run" if not bad else "not met")
+        if ran and len(ran) == len(keys) and not bad:
+            state = "met"
+        lines.append(f"| {g} | {len(keys)} | {len(ran)} | {len(keys) - len(ran)} | {len(surv)} | {len(bad)} | "
+                     f"{state} |")
+    lines.append("")
     lines += ["## Survivors", "",
               "Every mutant that was run and not killed (survived, timeout, no tests), with its verdict.", "",
               "| mutant | status | change | verdict | reason |", "|---|---|---|---|---|"]
@@ -519,7 +546,8 @@ def report(check_new_tests: bool) -> None:
     # killed by the new tests
     lines += ["## Killed by the tests added for them", "",
               "Mutants that survived the tests that existed before tests/test_mutation_kills.py, and the test added "
-              "to kill each (checked here: the test fails with the mutant, in mutants/).", "",
+              "to kill each (checked: the test fails with the mutant, in mutants/; with `--skip-new-test-check`, "
+              "the mutant's status in mutmut's last run of it, with the new tests).", "",
               "| mutant | change | killed by | checked |", "|---|---|---|---|"]
     for key in sorted(results, key=split_key):
         if group_of(*split_key(key)[:2]) is None:
@@ -528,7 +556,7 @@ def report(check_new_tests: bool) -> None:
         if test is None:
             continue
         minus, plus = diff(key)
-        ok = "not checked"
+        ok = f"{STATUS.get(results[key], 'other')} in mutmut's last run of it"
         if check_new_tests:
             ok = "fails with the mutant" if run_test_against(key, test) != 0 else "PASSES WITH THE MUTANT"
         lines.append(f"| `{key}` | {md_code(' | '.join(minus))} -> {md_code(' | '.join(plus))} | "
@@ -548,7 +576,9 @@ def report(check_new_tests: bool) -> None:
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--groups", default=",".join(GROUPS), help="comma-separated: " + ", ".join(GROUPS))
-    ap.add_argument("--rerun", choices=["survived", "timeout", "no tests"], help="run these decided mutants again")
+    ap.add_argument("--rerun", help="comma-separated statuses (survived, timeout, no tests, other, not run): run "
+                                    "the mutants with these statuses again (e.g. after adding tests)")
+    ap.add_argument("--only", help="only the functions matching this glob on 'module.function'")
     ap.add_argument("--report-only", action="store_true")
     ap.add_argument("--fresh", action="store_true", help="delete mutants/ first")
     ap.add_argument("--max-children", type=int, default=2)
@@ -561,8 +591,11 @@ def main(argv=None) -> int:
         ap.error(f"unknown groups: {sorted(unknown)}")
     if args.fresh and MUTANTS.exists():
         shutil.rmtree(MUTANTS)
+    rerun = [r.strip() for r in args.rerun.split(",")] if args.rerun else None
+    if rerun and set(rerun) - set(STATUS.values()) - {"other"}:
+        ap.error(f"unknown statuses in --rerun: {sorted(set(rerun) - set(STATUS.values()) - {'other'})}")
     if not args.report_only:
-        run(groups, args.rerun, args.max_children)
+        run(groups, rerun, args.max_children, args.only)
     report(check_new_tests=not args.skip_new_test_check)
     return 0
 
