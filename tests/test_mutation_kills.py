@@ -644,3 +644,56 @@ def test_streamed_abs_chain_top_list_holds_the_best_distinct_columns(chunk):
         _, _, V = abs_chain_sup(x, lam, 3, chunk=chunk, top=4)
         got = np.abs(lam @ np.abs(np.abs(x[:, None] - V[:, 0]) - V[:, 1]))
         assert V.shape == (4, 2) and np.allclose(got, best, rtol=1e-12, atol=0)
+
+
+def test_gated_relu_oracle_is_the_largest_pattern_norm_and_names_it():
+    """Gated ReLU (fixed gates): the sup is max over the arrangement's patterns of ||Xb^T D_i lam||, written here,
+    and the unit reported is {"pattern": i} for a pattern attaining it."""
+    from cvxnn.arrangements import enumerate_patterns
+
+    rng = np.random.default_rng(16)
+    X = rng.standard_normal((7, 2))
+    Xb = np.hstack([X, np.ones((7, 1))])
+    prog = cvxnn.build(X, X[:, 0] ** 2, cvxnn.GatedReLU(), beta=0.1)
+    patterns = prog.arrangement.patterns
+    assert {tuple(p) for p in patterns} == {tuple(p) for p in enumerate_patterns(Xb).patterns}
+    for _ in range(3):
+        lam = rng.standard_normal(7)
+        norms = [np.linalg.norm(Xb.T @ (p * lam)) for p in patterns]
+        sup, unit = prog.dual_sup(lam)
+        assert sup == pytest.approx(max(norms), rel=1e-12) and set(unit) == {"pattern"}
+        assert norms[unit["pattern"]] == pytest.approx(sup, rel=1e-12)
+
+
+@pytest.mark.parametrize("act", ["sign", "threshold"])
+def test_step_column_operator_refuses_breakpoints_outside_the_gaps(act):
+    """Step columns need a breakpoint strictly inside a gap of the data: one below the first point or above the last
+    gives no operator (None); inside, the operator's scores are lam^T sigma(s (x - c)) written here."""
+    from cvxnn.activations import Activation
+    from cvxnn.models.hinges_1d import Grid1D
+    from cvxnn.models.two_layer_1d import column_operator
+
+    sigma = {"sign": np.sign, "threshold": lambda u: (u >= 0).astype(float)}[act]
+    x, rng = sorted_points(17, 6)
+    grid = Grid1D.of(x)
+    for bad in ([x[0] - 1.0], [x[-1] + 1.0], [x[0] - 1.0, x[-1] + 1.0], [0.5 * (x[0] + x[1]), x[0] - 0.5]):
+        assert column_operator(grid, bad, np.ones(len(bad)), Activation(act)) is None
+    c = 0.5 * (x[:-1] + x[1:])
+    s = np.where(np.arange(c.size) % 2 == 0, 1.0, -1.0)
+    lam = rng.standard_normal(6)
+    expected = lam @ sigma(s[None, :] * (x[:, None] - c[None, :]))
+    assert np.allclose(column_operator(grid, c, s, Activation(act)).scores(lam), expected, rtol=1e-12, atol=1e-14)
+
+
+def test_wedge_oracle_without_columns_and_with_other_bias_conventions():
+    """The wedge dictionary of coincident points has no columns: the sup is 0 (every unit is a constant); any bias
+    convention other than 'free' is refused with the reason."""
+    from cvxnn.errors import UnsupportedCombinationError
+    from cvxnn.models.wedge import wedge_dictionary
+
+    X = np.tile([[0.3, -1.2]], (4, 1))
+    D = wedge_dictionary(X)
+    assert D.size == 0
+    assert D.dual_sup(np.array([1.0, -1.0, 0.5, -0.5]), X, "free") == (0.0, {})
+    with pytest.raises(UnsupportedCombinationError, match=r"exact for bias='free' only .* received bias='penalized'"):
+        wedge_dictionary(np.eye(3)).dual_sup(np.zeros(3), np.eye(3), "penalized")
