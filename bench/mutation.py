@@ -196,6 +196,13 @@ VERDICTS: list[tuple[str, str, str, str, str]] = [
     ("cvxnn.models.two_layer_1d.column_operator", r"^c, s = np\.asarray\(breakpoints, dtype=np\.float64\)",
      r"dtype=None\)|np\.asarray\(breakpoints, \)|np\.asarray\(orientations, \)", "equivalent",
      "c and s only meet the float64 grid (t - c, s * (...)), which promotes them: the same numbers in float64"),
+    ("cvxnn.models.two_layer_1d.column_operator", r"activation\(s \* \(t\[", r"activation\(s / \(t\[", "equivalent",
+     "sign and threshold are scale invariant: s / u has the sign of s * u (u = t - c is never 0 for a breakpoint "
+     "strictly inside a gap)"),
+    ("cvxnn.models.two_layer_1d.column_operator", r"^if np\.any\(b >= t\.size\) or ",
+     r"^if np\.any\(None\) or |^if np\.any\(b > t\.size\) or ", "equivalent",
+     "b = t.size means c > t[-1], which the second test (t[min(b, size - 1)] != c) also catches; b > t.size never "
+     "happens"),
     ("cvxnn.models.wedge.WedgeDictionary.scores", r"np\.asarray\(lam, dtype=np\.float64\)",
      r"np\.asarray\(lam, (dtype=None)?\)", "equivalent", "the float64 matrix promotes lam: matrix.T @ lam is float64"),
     ("cvxnn.models.arrangement.pattern_multipliers", "", "", "equivalent",
@@ -231,6 +238,8 @@ KILLED_BY_NEW_TESTS: list[tuple[str, str, str, str]] = [
      "tests/test_mutation_kills.py::test_gated_relu_oracle_is_the_largest_pattern_norm_and_names_it"),
     ("cvxnn.models.two_layer_1d.column_operator", r"^if np\.any\(gap < 0\) or ", "",
      "tests/test_mutation_kills.py::test_step_column_operator_refuses_breakpoints_outside_the_gaps[sign]"),
+    ("cvxnn.models.two_layer_1d.column_operator", r"^if np\.any\(b >= t\.size\) or ", r" and ",
+     "tests/test_mutation_kills.py::test_kink_column_operator_needs_breakpoints_at_the_data"),
     ("cvxnn.models.wedge.WedgeDictionary.dual_sup", r"exact for bias='free' only|^return 0\.0, \{\}$", "",
      "tests/test_mutation_kills.py::test_wedge_oracle_without_columns_and_with_other_bias_conventions"),
     ("cvxnn.certify.certify_point", r"^(oracle=program\.oracle|convex_objective=convex_objective),$", "",

@@ -697,3 +697,20 @@ def test_wedge_oracle_without_columns_and_with_other_bias_conventions():
     assert D.dual_sup(np.array([1.0, -1.0, 0.5, -0.5]), X, "free") == (0.0, {})
     with pytest.raises(UnsupportedCombinationError, match=r"exact for bias='free' only .* received bias='penalized'"):
         wedge_dictionary(np.eye(3)).dual_sup(np.zeros(3), np.eye(3), "penalized")
+
+
+def test_kink_column_operator_needs_breakpoints_at_the_data():
+    """Kink columns relu(s (x - c)) need c at a data point: c between two points, or above the last one, gives no
+    operator (None); at the data, the operator's scores are lam^T relu(s (x - c)) written here."""
+    from cvxnn.activations import Activation
+    from cvxnn.models.hinges_1d import Grid1D
+    from cvxnn.models.two_layer_1d import column_operator
+
+    x, rng = sorted_points(18, 6)
+    grid = Grid1D.of(x)
+    for bad in ([0.5 * (x[1] + x[2])], [x[-1] + 1.0], [x[0], 0.5 * (x[0] + x[1])]):
+        assert column_operator(grid, bad, np.ones(len(bad)), Activation("relu")) is None
+    s = np.where(np.arange(6) % 2 == 0, 1.0, -1.0)
+    lam = rng.standard_normal(6)
+    expected = lam @ np.maximum(s[None, :] * (x[:, None] - x[None, :]), 0.0)
+    assert np.allclose(column_operator(grid, x, s, Activation("relu")).scores(lam), expected, rtol=1e-12, atol=1e-14)
