@@ -714,3 +714,55 @@ def test_kink_column_operator_needs_breakpoints_at_the_data():
     lam = rng.standard_normal(6)
     expected = lam @ np.maximum(s[None, :] * (x[:, None] - x[None, :]), 0.0)
     assert np.allclose(column_operator(grid, x, s, Activation("relu")).scores(lam), expected, rtol=1e-12, atol=1e-14)
+
+
+def test_deep_abs_pool_refuses_other_bias_conventions_with_the_reason():
+    from cvxnn.errors import UnsupportedCombinationError
+    from cvxnn.models.deep_abs.pool import ChainPool, chain_directions
+    from cvxnn.models.deep_abs.program import ORACLE_L1
+
+    X = np.random.default_rng(19).standard_normal((5, 2))
+    pool = ChainPool(X, chain_directions(X, "l1"), ORACLE_L1)
+    with pytest.raises(UnsupportedCombinationError, match=r"^deep-abs nets are exact with bias='free' only; received "
+                                                          r"'penalized'\.$"):
+        pool.dual_sup(np.zeros(5), X, "penalized")
+
+
+@pytest.mark.parametrize("act", ["relu", "abs"])
+def test_arrangement_oracle_on_its_own_reports_a_unit_that_attains_it(act):
+    """arrangement_dual_sup without precomputed walls (every nonzero row of each cone): on all the patterns of
+    the enumeration, on a part of them (not a complete list: no row may be dropped), and on none. The sup equals
+    the brute-force cone projections written here; the unit {pattern, sign, direction} attains it (sign * lam^T
+    sigma(Xb u) = sup with u in the pattern's cone); at lam = 0, and for no pattern, the sup is 0 with no
+    direction."""
+    from cvxnn.activations import Activation
+    from cvxnn.arrangements import enumerate_patterns
+    from cvxnn.models.arrangement import arrangement_dual_sup
+
+    rng = np.random.default_rng(20)
+    Xb = np.hstack([rng.standard_normal((6, 2)), np.ones((6, 1))])
+    sigma = {"relu": lambda u: np.maximum(u, 0.0), "abs": np.abs}[act]
+    mult = {"relu": lambda p: p.astype(float), "abs": lambda p: np.where(p, 1.0, -1.0)}[act]
+    allp = enumerate_patterns(Xb).patterns
+    for patterns in (allp, allp[::3]):
+        for scale in (1.0, 1e-3):
+            lam = scale * rng.standard_normal(6)
+            expected = 0.0
+            for p in patterns:
+                A = np.where(p, 1.0, -1.0)[:, None] * Xb
+                c = Xb.T @ (mult(p) * lam)
+                expected = max(expected, cone_value(A, c), cone_value(A, -c))
+            sup, unit = arrangement_dual_sup(lam, Xb, patterns, Activation(act))
+            assert sup == pytest.approx(expected, rel=1e-9)
+            assert set(unit) == {"pattern", "sign", "direction"} and unit["sign"] in (1.0, -1.0)
+            u = np.asarray(unit["direction"])
+            p = patterns[unit["pattern"]]
+            assert np.linalg.norm(u) == pytest.approx(1.0, rel=1e-12)
+            assert np.all(np.where(p, 1.0, -1.0) * (Xb @ u) >= -1e-9)
+            assert unit["sign"] * (lam @ sigma(Xb @ u)) == pytest.approx(sup, rel=1e-9)
+    sup, unit = arrangement_dual_sup(np.zeros(6), Xb, allp, Activation(act))
+    assert sup == 0.0 and unit["direction"] is None
+    assert arrangement_dual_sup(rng.standard_normal(6), Xb, allp[:0], Activation(act)) == (0.0, {})
+    one, _ = arrangement_dual_sup(lam, Xb, allp[:1], Activation(act))
+    A, c = np.where(allp[0], 1.0, -1.0)[:, None] * Xb, Xb.T @ (mult(allp[0]) * lam)
+    assert one == pytest.approx(max(cone_value(A, c), cone_value(A, -c)), rel=1e-9, abs=1e-15)
