@@ -43,6 +43,7 @@ ROOT = Path(__file__).resolve().parent.parent
 MUTANTS = ROOT / "mutants"
 REPORT = ROOT / "results" / "mutation.md"
 RUN_LOG = MUTANTS / "mutation-runs.json"
+BEFORE_RERUN = MUTANTS / "status-before-rerun.json"  # mutant -> its status before a --rerun (survived, no tests...)
 COMMAND = "python bench/mutation.py"
 
 # ------------------------------------------------------------------------------------------------ what is run
@@ -469,6 +470,10 @@ def run(groups, rerun: list[str] | None, max_children: int, only: str | None = N
         todo = [k for k in keys if STATUS.get(results[k], "other") in rerun]
     else:
         todo = [k for k in keys if results[k] is None]
+    if rerun:  # what they were before the rerun: the report lists a mutant as killed by an added test only then
+        before = json.loads(BEFORE_RERUN.read_text()) if BEFORE_RERUN.exists() else {}
+        before.update({k: STATUS.get(results[k], "other") for k in todo if STATUS.get(results[k]) != "not run"})
+        BEFORE_RERUN.write_text(json.dumps(before, indent=1))
     planted = [find_mutant(results, f, b, a) for f, b, a, _ in PLANTED]
     todo = list(dict.fromkeys(planted + todo))  # the planted ones each time: mutmut must kill them too
     print(f"{len(todo)} mutants to run in groups {', '.join(groups)}", flush=True)
@@ -603,8 +608,9 @@ def report(check_new_tests: bool) -> None:
               "to kill each (checked: the test fails with the mutant, in mutants/; with `--skip-new-test-check`, "
               "the mutant's status in mutmut's last run of it, with the new tests).", "",
               "| mutant | change | killed by | checked |", "|---|---|---|---|"]
+    before = json.loads(BEFORE_RERUN.read_text()) if BEFORE_RERUN.exists() else {}
     for key in sorted(results, key=split_key):
-        if group_of(*split_key(key)[:2]) is None:
+        if group_of(*split_key(key)[:2]) is None or before.get(key, "killed") == "killed":
             continue
         test = new_test_for(key)
         if test is None:
