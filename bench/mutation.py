@@ -225,6 +225,35 @@ VERDICTS: list[tuple[str, str, str, str, str]] = [
      "maximum is the same, exact either way"),
     ("cvxnn.models.wedge.WedgeDictionary.scores", r"np\.asarray\(lam, dtype=np\.float64\)",
      r"np\.asarray\(lam, (dtype=None)?\)", "equivalent", "the float64 matrix promotes lam: matrix.T @ lam is float64"),
+    # the batched NNLS of the cone oracle: a converged answer is KKT-checked in _nnls_batch (positive multipliers
+    # on the passive rows, no violated row); problems that do not settle go to scipy's NNLS (_nnls_one)
+    ("cvxnn.arrangements.*", r'einsum\("[a-z,>-]+"', r'einsum\("[A-Z,>-]+"', "equivalent",
+     "einsum reads upper-case subscripts as it reads lower-case ones"),
+    ("cvxnn.arrangements._step_back", r"errstate", r"errstate", "equivalent",
+     "only whether numpy warns about 0/0 in the ratios; the values are the same"),
+    ("cvxnn.arrangements._step_back", "", "", "accepted",
+     "the step back only picks the next passive set: every passive set is accepted only with positive multipliers "
+     "and the answer only once no row is violated (the KKT conditions, checked in _nnls_batch), and problems that "
+     "do not settle in CONE_MAX_ITER iterations are solved by scipy's NNLS; so it changes the speed, not the value"),
+    ("cvxnn.arrangements._project_out", r"^for _ in range\(2\):", r"^for _ in range\(3\):", "equivalent",
+     "a third Gram-Schmidt pass: the same projection (more accurate rounding)"),
+    ("cvxnn.arrangements._project_out", r"^good = nv > 1e-13 \* np\.maximum",
+     r"nv >= 1e-13|nv > 1e-13 / np\.maximum|, 1\.0\)$", "equivalent",
+     "the rows are unit vectors or zero: |a| = 1 gives the same threshold, and a zero row has nv = 0, below both"),
+    ("cvxnn.arrangements._project_out", r"^ok &= good \| ~present$", r"^ok = good \| ~present$|^ok \|= ",
+     "equivalent", "the passive rows are linearly independent by construction (a row enters only with an "
+     "independent part, rows only leave), so every present row is good and ok stays True"),
+    ("cvxnn.arrangements._project_out",
+     r"^present = np\.any|^ok &= good \| ~present$|^R\[:, s, s\] = np\.where\(good, nv, 1\.0\)$|^Q\[:, s\] = ",
+     "", "accepted",
+     "the refactorisation then reports failure (ok False) or gives NaN, which no acceptance test passes "
+     "(NaN > 0 is False): those problems are solved by scipy's NNLS instead; slower, same value (an empty slot's "
+     "diagonal of 2 instead of 1 divides y = 0)"),
+    ("cvxnn.models.hinges_1d.Grid1D.aggregate", r"minlength=self\.m\)$", r"float64\), \)$|dtype=None\)|lam, \)",
+     "equivalent", "every grid point holds a sample, so bincount's length is m anyway; bincount casts the weights "
+     "to float64"),
+    ("cvxnn.models.deep_abs.pool.ChainPool.scores", r"np\.asarray\(lam, dtype=np\.float64\)",
+     r"np\.asarray\(lam, (dtype=None)?\)", "equivalent", "label_scores meets lam only with float64 arrays"),
     ("cvxnn.models.arrangement.pattern_multipliers", "", "", "equivalent",
      "no caller: nothing in cvxnn calls pattern_multipliers (the oracle builds the vectors c_i with _affine and "
      "pattern_vectors), so no result can change"),
