@@ -249,6 +249,21 @@ VERDICTS: list[tuple[str, str, str, str, str]] = [
      "the refactorisation then reports failure (ok False) or gives NaN, which no acceptance test passes "
      "(NaN > 0 is False): those problems are solved by scipy's NNLS instead; slower, same value (an empty slot's "
      "diagonal of 2 instead of 1 divides y = 0)"),
+    ("cvxnn.arrangements._project_out", r"^good = nv > 1e-13 \* np\.maximum", r"^good = nv > 1\.0000000000001 \*",
+     "accepted", "no row is ever good: the refactorisation reports failure and scipy's NNLS solves those problems "
+     "(slower, same value)"),
+    ("cvxnn.arrangements._back_substitute", r"^S = R\.shape\[1\]$", r"^S = R\.shape\[2\]$", "equivalent",
+     "R is (N, S, S): shape[2] = shape[1]"),
+    ("cvxnn.arrangements._compact", r'kind="stable"\)$', r'kind=None\)$|axis=1, \)$|kind="STABLE"\)$|'
+     r'np\.argsort\(~keep, kind="stable"\)$', "equivalent",
+     "any order of the kept slots works (slot and mu are permuted alike and the factors are recomputed from the "
+     "slots); numpy's default axis is the last one, and it reads the sort kind case-insensitively"),
+    ("cvxnn.arrangements._compact", r"slot\[ids\], -1\)", r"slot\[ids\], -2\)", "equivalent",
+     "an empty slot is any negative index: every test is slot >= 0"),
+    ("cvxnn.models.arrangement.pattern_vectors", r"np\.asarray\(lam, dtype=np\.float64\)",
+     r"np\.asarray\(lam, (dtype=None)?\)", "equivalent", "lam[:, None] * Xb is float64 (Xb is)"),
+    ("cvxnn.models.hinges_1d.Grid1D.of", r"\.reshape\(-1\)", r"\.reshape\(None\)", "equivalent",
+     "np.unique flattens its input, and in numpy 2 the inverse has the input's shape, flattened on the last line"),
     ("cvxnn.models.hinges_1d.Grid1D.aggregate", r"minlength=self\.m\)$", r"float64\), \)$|dtype=None\)|lam, \)",
      "equivalent", "every grid point holds a sample, so bincount's length is m anyway; bincount casts the weights "
      "to float64"),
@@ -299,6 +314,11 @@ KILLED_BY_NEW_TESTS: list[tuple[str, str, str, str]] = [
      r"or np\.any\(None\):$", "tests/test_mutation_kills.py::test_kink_column_operator_needs_breakpoints_at_the_data"),
     ("cvxnn.models.wedge.WedgeDictionary.dual_sup", r"exact for bias='free' only|^return 0\.0, \{\}$", "",
      "tests/test_mutation_kills.py::test_wedge_oracle_without_columns_and_with_other_bias_conventions"),
+    ("cvxnn.arrangements._back_substitute", "", "",
+     "tests/test_mutation_kills.py::test_batched_back_substitution_solves_the_triangular_systems"),
+    ("cvxnn.arrangements._compact", "", "", "tests/test_mutation_kills.py::test_compacting_the_passive_slots"),
+    ("cvxnn.models.hinges_1d.Grid1D.of", r"dtype=np\.float64", r"dtype=None|np\.asarray\(x, \)",
+     "tests/test_mutation_kills.py::test_grid_of_single_precision_or_integer_points_is_double"),
     ("cvxnn.certify.certify_point", r"^(oracle=program\.oracle|convex_objective=convex_objective),$", "",
      "tests/test_mutation_kills.py::test_the_certificate_names_its_oracle_and_keeps_the_convex_objective"),
     ("cvxnn.certify.project_free", r"\.reshape\(-1\)", r"\.reshape\(None\)",

@@ -766,3 +766,40 @@ def test_arrangement_oracle_on_its_own_reports_a_unit_that_attains_it(act):
     one, _ = arrangement_dual_sup(lam, Xb, allp[:1], Activation(act))
     A, c = np.where(allp[0], 1.0, -1.0)[:, None] * Xb, Xb.T @ (mult(allp[0]) * lam)
     assert one == pytest.approx(max(cone_value(A, c), cone_value(A, -c)), rel=1e-9, abs=1e-15)
+
+
+def test_batched_back_substitution_solves_the_triangular_systems():
+    """_back_substitute: z with R z = -y for a batch of upper triangular R (checked by multiplying back)."""
+    from cvxnn.arrangements import _back_substitute
+
+    rng = np.random.default_rng(22)
+    for S in (1, 2, 4):
+        R = np.triu(rng.standard_normal((5, S, S))) + 3.0 * np.eye(S)
+        y = rng.standard_normal((5, S))
+        z = _back_substitute(R, y)
+        assert np.allclose(np.einsum("nst,nt->ns", R, z), -y, rtol=0, atol=1e-12)
+
+
+def test_compacting_the_passive_slots():
+    """_compact: the kept slots of the problems ids move to the front in their order, with their multipliers;
+    the other slots are empty (negative index, multiplier 0); k counts the kept ones; other problems are left."""
+    from cvxnn.arrangements import _compact
+
+    slot = np.array([[4, 7, 2, -1], [0, 1, 2, 3], [5, 6, -1, -1]])
+    mu = np.array([[0.4, 0.7, 0.2, 0.0], [1.0, 1.1, 1.2, 1.3], [0.5, 0.6, 0.0, 0.0]])
+    k = np.array([3, 4, 2])
+    keep = np.array([[False, True, True, False], [True, False, True, False]])
+    _compact(np.array([0, 1]), keep, slot, mu, k)
+    assert np.array_equal(slot[:, :2], [[7, 2], [0, 2], [5, 6]]) and np.all(slot[:2, 2:] < 0)
+    assert np.array_equal(mu, [[0.7, 0.2, 0.0, 0.0], [1.0, 1.2, 0.0, 0.0], [0.5, 0.6, 0.0, 0.0]])
+    assert np.array_equal(slot[2], [5, 6, -1, -1]) and np.array_equal(k, [2, 2, 2])
+
+
+def test_grid_of_single_precision_or_integer_points_is_double():
+    from cvxnn.models.hinges_1d import Grid1D
+
+    x = np.array([0.1, -0.3, 0.1, 2.0], dtype=np.float32)
+    g = Grid1D.of(x)
+    assert g.t.dtype == np.float64 and np.array_equal(g.t, np.unique(x.astype(np.float64)))
+    assert np.array_equal(g.t[g.index], x.astype(np.float64))
+    assert Grid1D.of([3, 1, 3]).t.dtype == np.float64
