@@ -582,6 +582,20 @@ def report(check_new_tests: bool) -> None:
     for p in planted:
         lines.append(f"  - `{p['key']}`: {md_code(p['before'])} -> {md_code(p['after'])}, caught by "
                      f"{md_code(p['test'])}")
+    by_group = Counter()
+    ran_group = Counter()
+    for key, code in results.items():
+        g = group_of(*split_key(key)[:2])
+        if g:
+            by_group[g] += 1
+            ran_group[g] += code is not None
+    full = [g for g in GROUPS if by_group[g] and ran_group[g] == by_group[g]]
+    part = [g for g in GROUPS if 0 < ran_group[g] < by_group[g]]
+    none = [g for g in GROUPS if ran_group[g] == 0]
+    lines += ["- Groups run in full: " + (", ".join(f"{g} ({by_group[g]} mutants)" for g in full) or "none") + "; in "
+              "part: " + (", ".join(f"{g} ({ran_group[g]} of {by_group[g]} mutants)" for g in part) or "none")
+              + "; not run in this run: " + (", ".join(f"{g} ({by_group[g]} mutants)" for g in none) or "none")
+              + ". Nothing below is claimed for the mutants not run."]
     lines += ["- mutmut mutates the bodies of functions only: module constants (the tolerances `TOL_ABS`, "
               "`TOL_REL`, ...) and decorated functions (properties such as `Certificate.lower_bound`) are not "
               "mutated; the tolerances are checked by literal-number tests (tests/test_certify.py::"
@@ -662,8 +676,8 @@ def report(check_new_tests: bool) -> None:
         if group_of(*split_key(key)[:2]) is None or before.get(key, "killed") == "killed":
             continue
         test = new_test_for(key)
-        if test is None:
-            continue
+        if test is None or (verdict(key) and STATUS.get(results[key]) != "killed"):
+            continue  # (an equivalent mutant the entry's pattern also covers: listed with its verdict above)
         minus, plus = diff(key)
         ok = f"{STATUS.get(results[key], 'other')} in mutmut's last run of it"
         if check_new_tests:
