@@ -59,6 +59,7 @@ GROUPS = {
         "cvxnn.models.hinges_1d": ["Grid1D.of", "Grid1D.aggregate", "KinkOperator.scores", "StepOperator.scores"],
         "cvxnn.models.two_layer_1d": ["dual_sup_two_layer_1d", "column_operator", "BreakpointDictionary1D.dual_sup"],
         "cvxnn.models.chains_1d": ["ramp_dual_sup", "hinge_operator", "RampDictionary1D.dual_sup", "RampHinges.dual_sup",
+                                   "_best_distinct",
                                    "abs_chain_features", "AbsChainDictionary1D.scores", "AbsChainDictionary1D.dual_sup",
                                    "abs_chain_sup", "iter_abs_chain_vertices", "ChainOracle._pass",
                                    "ChainOracle.dual_sup", "ChainOracle.free_columns"],
@@ -331,7 +332,7 @@ KILLED_BY_NEW_TESTS: list[tuple[str, str, str, str]] = [
 
 STATUS = {1: "killed", 3: "killed", 0: "survived", 5: "no tests", 33: "no tests", 34: "skipped", 36: "timeout",
           -24: "timeout", 24: "timeout", 152: "timeout", 255: "timeout", None: "not run",
-          -9: "timeout"}  # -9: SIGKILL, the runner's hard stop one second after the CPU limit
+          -9: "timeout"}  # -9: SIGKILL: the runner's hard stop after the CPU limit (or the out-of-memory killer)
 COLUMNS = ("killed", "survived", "timeout", "no tests", "other", "not run")
 
 
