@@ -154,6 +154,10 @@ VERDICTS: list[tuple[str, str, str, str, str]] = [
      "x only meets float64 vertex arrays (|x - a| is computed in float64) and np.unique"),
     ("cvxnn.models.chains_1d.abs_chain_sup", r"^if scores\[j\] > best:$", r"^if scores\[j\] >= best:$", "equivalent",
      "on a tie a later, equally good unit is reported: the value is the same and the unit attains it"),
+    ("cvxnn.models.chains_1d.abs_chain_sup", r"^if keep_s\.size > 4 \* top:$|_best_distinct\(.*, 2 \* top, scale\)",
+     r"^if keep_s\.size (>= 4 \* top|> 4 / top|> 5 \* top):$|, 3 \* top, scale\)", "equivalent",
+     "the buffer is cut to its best distinct columns, at least top of them, which always include the top best "
+     "distinct ones: when (and to how many above top) it is cut changes nothing"),
     ("cvxnn.models.chains_1d.iter_abs_chain_vertices", r"np\.asarray\(x, dtype=np\.float64\)",
      r"np\.asarray\(x, (dtype=None)?\)", "equivalent", "its only caller, abs_chain_sup, passes float64 x"),
     ("cvxnn.models.chains_1d.iter_abs_chain_vertices", r"^scale = float\(np\.ptp\(u\)\) or 1\.0$",
