@@ -744,6 +744,7 @@ def test_arrangement_oracle_on_its_own_reports_a_unit_that_attains_it(act):
     sigma = {"relu": lambda u: np.maximum(u, 0.0), "abs": np.abs}[act]
     mult = {"relu": lambda p: p.astype(float), "abs": lambda p: np.where(p, 1.0, -1.0)}[act]
     allp = enumerate_patterns(Xb).patterns
+    signs = set()
     for patterns in (allp, allp[::3]):
         for scale in (1.0, 1e-3):
             lam = scale * rng.standard_normal(6)
@@ -760,6 +761,14 @@ def test_arrangement_oracle_on_its_own_reports_a_unit_that_attains_it(act):
             assert np.linalg.norm(u) == pytest.approx(1.0, rel=1e-12)
             assert np.all(np.where(p, 1.0, -1.0) * (Xb @ u) >= -1e-9)
             assert unit["sign"] * (lam @ sigma(Xb @ u)) == pytest.approx(sup, rel=1e-9)
+            # -lam: the same sup, attained by the same unit with the other sign
+            sup2, unit2 = arrangement_dual_sup(-lam, Xb, patterns, Activation(act))
+            assert sup2 == pytest.approx(sup, rel=1e-9) and unit2["sign"] in (1.0, -1.0)
+            u2 = np.asarray(unit2["direction"])
+            assert unit2["sign"] * (-lam @ sigma(Xb @ u2)) == pytest.approx(sup, rel=1e-9)
+            signs.add(unit["sign"])
+            signs.add(unit2["sign"])
+    assert signs == {1.0, -1.0}
     sup, unit = arrangement_dual_sup(np.zeros(6), Xb, allp, Activation(act))
     assert sup == 0.0 and unit["direction"] is None
     assert arrangement_dual_sup(rng.standard_normal(6), Xb, allp[:0], Activation(act)) == (0.0, {})
