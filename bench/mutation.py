@@ -174,6 +174,18 @@ VERDICTS: list[tuple[str, str, str, str, str]] = [
      r"^if keep_s\.size (>= 4 \* top|> 4 / top|> 5 \* top):$|, 3 \* top, scale\)", "equivalent",
      "the buffer is cut to its best distinct columns, at least top of them, which always include the top best "
      "distinct ones: when (and to how many above top) it is cut changes nothing"),
+    ("cvxnn.models.chains_1d._best_distinct", r'kind="stable"\)$', r'kind=None\)$|scores, \)$|kind="STABLE"\)$',
+     "equivalent", "only the order among equal scores changes: the list still holds k best distinct columns (equal "
+     "scores are interchangeable)"),
+    ("cvxnn.models.chains_1d._best_distinct", r"^m = 4 \* k$|^m \*= 4$|^if distinct\.size >= k or m >= order\.size:$",
+     r"^m = 5 \* k$|^m \*= 5$|distinct\.size > k or|m > order\.size:$", "equivalent",
+     "the prefix only grows faster or once more: dedupe keeps first occurrences in ranking order, so the first k "
+     "distinct columns of a longer prefix are the same"),
+    ("cvxnn.models.chains_1d.abs_chain_sup", r"^scale = float\(np\.ptp\(x\)\) or 1\.0$", r"or 2\.0$", "equivalent",
+     "differs only when all points coincide: then every column is constant and none is kept or scored above 0"),
+    ("cvxnn.models.chains_1d.abs_chain_sup", r"^scale = float\(np\.ptp\(x\)\) or 1\.0$", r"and 1\.0$", "accepted",
+     "only the rounding scale of the duplicate-column test of the top list (1e-9 instead of 1e-9 times the data "
+     "range); the sup does not use it"),
     ("cvxnn.models.chains_1d.iter_abs_chain_vertices", r"np\.asarray\(x, dtype=np\.float64\)",
      r"np\.asarray\(x, (dtype=None)?\)", "equivalent", "its only caller, abs_chain_sup, passes float64 x"),
     ("cvxnn.models.chains_1d.iter_abs_chain_vertices", r"^scale = float\(np\.ptp\(u\)\) or 1\.0$",
@@ -334,6 +346,8 @@ KILLED_BY_NEW_TESTS: list[tuple[str, str, str, str]] = [
      r"or np\.any\(None\):$", "tests/test_mutation_kills.py::test_kink_column_operator_needs_breakpoints_at_the_data"),
     ("cvxnn.models.wedge.WedgeDictionary.dual_sup", r"exact for bias='free' only|^return 0\.0, \{\}$", "",
      "tests/test_mutation_kills.py::test_wedge_oracle_without_columns_and_with_other_bias_conventions"),
+    ("cvxnn.models.chains_1d._best_distinct", r"^m \*= 4$", r"^m = 4$|^m /= 4$",
+     "tests/test_mutation_kills.py::test_best_distinct_columns_look_past_many_copies_of_the_best"),
     ("cvxnn.arrangements._back_substitute", "", "",
      "tests/test_mutation_kills.py::test_batched_back_substitution_solves_the_triangular_systems"),
     ("cvxnn.arrangements._compact", "", "", "tests/test_mutation_kills.py::test_compacting_the_passive_slots"),

@@ -812,3 +812,16 @@ def test_grid_of_single_precision_or_integer_points_is_double():
     assert g.t.dtype == np.float64 and np.array_equal(g.t, np.unique(x.astype(np.float64)))
     assert np.array_equal(g.t[g.index], x.astype(np.float64))
     assert Grid1D.of([3, 1, 3]).t.dtype == np.float64
+
+
+def test_best_distinct_columns_look_past_many_copies_of_the_best():
+    """_best_distinct: ten copies of the best column, then two others: the 2 best distinct are the first copy and
+    the next column (the ranking prefix has to grow past the copies), the 3 best add the last one."""
+    from cvxnn.models.chains_1d import _best_distinct
+
+    a, b, c = np.array([1.0, 0.0, 2.0]), np.array([0.0, 1.0, 1.0]), np.array([3.0, 1.0, 0.0])
+    F = np.column_stack([a] * 10 + [b, c])
+    scores = np.array([9.0] * 10 + [5.0, 4.0])
+    assert list(_best_distinct(F, scores, 2, 1.0)) == [0, 10]
+    assert list(_best_distinct(F, scores, 3, 1.0)) == [0, 10, 11]
+    assert list(_best_distinct(F, scores, 5, 1.0)) == [0, 10, 11]
