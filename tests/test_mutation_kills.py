@@ -825,3 +825,22 @@ def test_best_distinct_columns_look_past_many_copies_of_the_best():
     assert list(_best_distinct(F, scores, 2, 1.0)) == [0, 10]
     assert list(_best_distinct(F, scores, 3, 1.0)) == [0, 10, 11]
     assert list(_best_distinct(F, scores, 5, 1.0)) == [0, 10, 11]
+
+
+def test_abs_chain_dictionary_without_its_matrix_and_without_columns(monkeypatch):
+    """A depth-3 abs-chain dictionary not materialised (scored chunk by chunk) gives lam^T ||x - a1| - a2|| for
+    every column, written here, and its oracle the largest |score| with that column's unit; a dictionary with no
+    columns has sup 0 and no unit."""
+    import cvxnn.models.chains_1d as ch
+
+    monkeypatch.setattr(ch, "CHUNK", 7)
+    x, rng = sorted_points(23, 6)
+    params = np.column_stack([rng.uniform(-2.0, 2.0, 30), rng.uniform(0.0, 3.0, 30)])
+    D = ch.AbsChainDictionary1D(x, params, 3, materialize=False)
+    lam = rng.standard_normal(6)
+    expected = lam @ np.abs(np.abs(x[:, None] - params[:, 0]) - params[:, 1])
+    assert D.matrix is None and np.allclose(D.scores(lam), expected, rtol=1e-12, atol=1e-14)
+    sup, unit = D.dual_sup(lam, x[:, None], "free")
+    j = int(np.argmax(np.abs(expected)))
+    assert sup == pytest.approx(abs(expected[j]), rel=1e-12) and unit == {"a": [float(v) for v in params[j]]}
+    assert ch.AbsChainDictionary1D(x, params[:0], 3).dual_sup(lam, x[:, None], "free") == (0.0, {})
