@@ -3,7 +3,8 @@ scan, column generation and reconstruction, against the fast tests aimed at them
 
     python bench/mutation.py                       # run every group, then write the report (resumable)
     python bench/mutation.py --groups certificate,oracles-1d
-    python bench/mutation.py --rerun survived      # run the decided survivors again (after adding tests)
+    python bench/mutation.py --rerun "survived,no tests"   # run these mutants again (after adding tests)
+    python bench/mutation.py --only "cvxnn.models.chains_1d.*" --rerun "not run"   # some functions only
     python bench/mutation.py --report-only         # write results/mutation.md from the results in mutants/
     python bench/mutation.py --fresh               # delete mutants/ first (a run from scratch)
 
@@ -42,6 +43,7 @@ ROOT = Path(__file__).resolve().parent.parent
 MUTANTS = ROOT / "mutants"
 REPORT = ROOT / "results" / "mutation.md"
 RUN_LOG = MUTANTS / "mutation-runs.json"
+BEFORE_RERUN = MUTANTS / "status-before-rerun.json"  # mutant -> its status before a --rerun (survived, no tests...)
 COMMAND = "python bench/mutation.py"
 
 # ------------------------------------------------------------------------------------------------ what is run
@@ -57,14 +59,19 @@ GROUPS = {
         "cvxnn.models.hinges_1d": ["Grid1D.of", "Grid1D.aggregate", "KinkOperator.scores", "StepOperator.scores"],
         "cvxnn.models.two_layer_1d": ["dual_sup_two_layer_1d", "column_operator", "BreakpointDictionary1D.dual_sup"],
         "cvxnn.models.chains_1d": ["ramp_dual_sup", "hinge_operator", "RampDictionary1D.dual_sup", "RampHinges.dual_sup",
+                                   "_best_distinct",
                                    "abs_chain_features", "AbsChainDictionary1D.scores", "AbsChainDictionary1D.dual_sup",
                                    "abs_chain_sup", "iter_abs_chain_vertices", "ChainOracle._pass",
                                    "ChainOracle.dual_sup", "ChainOracle.free_columns"],
     }),
-    "oracles-nd": ("the exact oracles in d dimensions: NNLS per pattern, gated ReLU, wedges, the deep-abs pool", {
-        "cvxnn.models.arrangement": ["with_bias_column", "pattern_multipliers", "arrangement_dual_sup",
-                                     "ArrangementProgram.dual_sup", "PatternGenerationProgram.dual_sup",
-                                     "GatedProgram.dual_sup"],
+    "oracles-nd": ("the exact oracles in d dimensions: the batched NNLS per pattern on its wall rows, gated ReLU, "
+                   "wedges, the deep-abs pool", {
+        "cvxnn.models.arrangement": ["with_bias_column", "pattern_multipliers", "_affine", "pattern_vectors", "_walls",
+                                     "arrangement_dual_sup", "ArrangementProgram.dual_sup",
+                                     "PatternGenerationProgram.dual_sup", "GatedProgram.dual_sup"],
+        "cvxnn.arrangements": ["cone_sup", "_padded", "_nnls_batch", "_project_out", "_back_substitute", "_step_back",
+                               "_compact", "_nnls_one", "Walls.unit_rows", "Walls.counts", "Walls.take",
+                               "Walls.pattern_of_entry"],
         "cvxnn.models.wedge": ["WedgeDictionary.dual_sup", "WedgeDictionary.scores", "_wedge_features"],
         "cvxnn.models.deep_abs.pool": ["chain_values", "Labels.params", "label_scores", "ChainPool.scores",
                                        "ChainPool.dual_sup"],
@@ -77,7 +84,9 @@ GROUPS = {
         "cvxnn.models.deep_abs.pool": ["Labels.vectors"],
         "cvxnn.models.deep_abs.program": ["DeepAbsProgram._arc_sup", "DeepAbsProgram._sphere_sup"],
     }),
-    "candidate-sets": ("the finite sets the exact oracles scan: chain-parameter vertices, wedge and pool directions", {
+    "candidate-sets": ("the finite sets the exact oracles scan: chain-parameter vertices, wedge and pool directions, "
+                       "the wall rows of each pattern's cone", {
+        "cvxnn.arrangements": ["pattern_walls", "_pattern_hashes", "_HashSet.__init__", "_HashSet.contains"],
         "cvxnn.models.chains_1d": ["_plane_normals", "abs_chain_vertices", "dedupe_columns", "abs_chain_dictionary"],
         "cvxnn.models.wedge": ["cofactor_vectors", "_candidates", "_scale", "_dedupe", "wedge_dictionary",
                                "WedgeDictionary.__post_init__"],
@@ -120,15 +129,258 @@ PLANTED = [
 #: The first entry that matches a survivor's diff applies. Regexes are matched against the stripped lines, joined
 #: with " | ".
 VERDICTS: list[tuple[str, str, str, str, str]] = [
+    ("cvxnn.*", r"\.reshape\(-1\)", r"\.reshape\(-2\)", "equivalent",
+     "numpy reads any negative size as the one unknown dimension: reshape(-2) is reshape(-1)"),
+    ("cvxnn.models.two_layer_1d.dual_sup_two_layer_1d", r"^lam = np\.asarray\(lam, dtype=np\.float64\)",
+     r"^lam = np\.asarray\(lam, (dtype=None)?\)", "equivalent",
+     "x is cast to float64 on the next line and lam only meets it in lam @ sigma(s x) (promoted to float64) or in "
+     "Grid1D.aggregate (which casts lam)"),
+    ("cvxnn.models.two_layer_1d.dual_sup_two_layer_1d", r"^x = np\.asarray\(x, dtype=np\.float64\)",
+     r"^x = np\.asarray\(x, (dtype=None)?\)", "equivalent",
+     "without biases x only meets float64 numbers (lam, and the leaky slope, a float64 scalar) or exact operations "
+     "(max, abs, sign) on its own values; with free biases Grid1D.of casts it (the float32 test checks the value)"),
+    ("cvxnn.models.chains_1d.abs_chain_sup", r"\.reshape\(-1\)", r"\.reshape\(None\)", "equivalent",
+     "np.unique and abs_chain_features flatten x themselves: a column gives the same value (the depth-4 test "
+     "checks it)"),
+    ("cvxnn.models.chains_1d.iter_abs_chain_vertices", r"^for start in range\(0, total, chunk\):$",
+     r"^for start in range\(1, total, chunk\):$", "accepted",
+     "drops one vertex per plane set, the one with every data coordinate at the smallest point; its column is also "
+     "that of another vertex (e.g. |x - x_min| = ||x - x_max| - (x_max - x_min)| on the data), and the grid tests "
+     "at depths 3 and 4 agree; not proven for every depth"),
+    ("cvxnn.arrangements._compact", r"order, axis=1\)$", r"order, \)$", "equivalent",
+     "take_along_axis works on the last axis by default, axis 1 of these 2-D arrays"),
+    ("cvxnn.models.arrangement.arrangement_dual_sup", r"complete=False\)$", r"complete=None\)$", "equivalent",
+     "None is falsy: pattern_walls takes every row, as with False"),
+    ("cvxnn.certify.relative_difference", r'float\("inf"\)', r'float\("INF"\)', "equivalent",
+     "float() reads 'INF' and 'inf' alike"),
+    # the streamed vertex scan of deep abs chains (abs_chain_sup, iter_abs_chain_vertices, ChainOracle._pass)
+    ("cvxnn.models.chains_1d.*", r"chunk: int = 65_536", r"chunk: int = 65537", "equivalent",
+     "the chunk size only groups the vertices streamed; the set scanned is the same"),
+    ("cvxnn.models.chains_1d.abs_chain_sup", r"iter_abs_chain_vertices\(x, depth, chunk\)",
+     r"iter_abs_chain_vertices\(x, depth, \)", "equivalent",
+     "the default chunk size: the chunk only groups the vertices streamed; the set scanned is the same"),
+    ("cvxnn.models.chains_1d.abs_chain_sup", r"iter_abs_chain_vertices\(x, depth, chunk\)",
+     r"iter_abs_chain_vertices\((depth|x), chunk\)", "detected",
+     "a scan of depth 65,536 that never ends: killed at the time limit (a test would never pass)"),
+    ("cvxnn.models.chains_1d.abs_chain_sup", r"^lam = np\.asarray\(lam, dtype=np\.float64\)$",
+     r"^lam = np\.asarray\(lam, (dtype=None)?\)$", "equivalent",
+     "lam only meets the float64 features (lam @ features is computed in float64)"),
+    ("cvxnn.models.chains_1d.abs_chain_sup", r"^x = np\.asarray\(x, dtype=np\.float64\)",
+     r"^x = np\.asarray\(x, (dtype=None)?\)", "equivalent",
+     "x only meets float64 vertex arrays (|x - a| is computed in float64) and np.unique"),
+    ("cvxnn.models.chains_1d.abs_chain_sup", r"^if scores\[j\] > best:$", r"^if scores\[j\] >= best:$", "equivalent",
+     "on a tie a later, equally good unit is reported: the value is the same and the unit attains it"),
+    ("cvxnn.models.chains_1d.abs_chain_sup", r"^if keep_s\.size > 4 \* top:$|_best_distinct\(.*, 2 \* top, scale\)",
+     r"^if keep_s\.size (>= 4 \* top|> 4 / top|> 5 \* top):$|, 3 \* top, scale\)", "equivalent",
+     "the buffer is cut to its best distinct columns, at least top of them, which always include the top best "
+     "distinct ones: when (and to how many above top) it is cut changes nothing"),
+    ("cvxnn.models.chains_1d._best_distinct", r"^m \*= 4$", r"^m = 4$", "detected",
+     "the prefix stops growing: when copies of the best column fill it the loop never ends (the added test, ten "
+     "copies, runs into the time limit)"),
+    ("cvxnn.models.chains_1d._best_distinct", r"^if distinct\.size >= k or m >= order\.size:$",
+     r"^if distinct\.size >= k and m >= order\.size:$", "accepted",
+     "the prefix then grows to the whole ranking before returning (slower): the same first k distinct columns"),
+    ("cvxnn.models.chains_1d.AbsChainDictionary1D.dual_sup", r"np\.asarray\(lam, dtype=np\.float64\)",
+     r"np\.asarray\(lam, (dtype=None)?\)", "equivalent", "the scores are float64 features times lam (promoted)"),
+    ("cvxnn.models.chains_1d.AbsChainDictionary1D.dual_sup", r"^j = int\(np\.argmax\(sc\)\) if sc\.size else 0$",
+     r"else 1$", "equivalent", "j is only used when there are scores"),
+    ("cvxnn.models.chains_1d.abs_chain_features", r"np\.asarray\(x, dtype=np\.float64\)\.reshape\(-1, 1\)",
+     r"np\.asarray\(x, (dtype=None)?\)|reshape\(-2, 1\)", "equivalent",
+     "|x - a| with the float64 parameters is float64; numpy reads any negative size as the unknown one"),
+    ("cvxnn.models.chains_1d._best_distinct", r'kind="stable"\)$', r'kind=None\)$|scores, \)$|kind="STABLE"\)$',
+     "equivalent", "only the order among equal scores changes: the list still holds k best distinct columns (equal "
+     "scores are interchangeable)"),
+    ("cvxnn.models.chains_1d._best_distinct", r"^m = 4 \* k$|^m \*= 4$|^if distinct\.size >= k or m >= order\.size:$",
+     r"^m = 5 \* k$|^m \*= 5$|distinct\.size > k or|m > order\.size:$", "equivalent",
+     "the prefix only grows faster or once more: dedupe keeps first occurrences in ranking order, so the first k "
+     "distinct columns of a longer prefix are the same"),
+    ("cvxnn.models.chains_1d.abs_chain_sup", r"^scale = float\(np\.ptp\(x\)\) or 1\.0$", r"or 2\.0$", "equivalent",
+     "differs only when all points coincide: then every column is constant and none is kept or scored above 0"),
+    ("cvxnn.models.chains_1d.abs_chain_sup", r"^scale = float\(np\.ptp\(x\)\) or 1\.0$", r"and 1\.0$", "accepted",
+     "only the rounding scale of the duplicate-column test of the top list (1e-9 instead of 1e-9 times the data "
+     "range); the sup does not use it"),
+    ("cvxnn.models.chains_1d.iter_abs_chain_vertices", r"np\.asarray\(x, dtype=np\.float64\)",
+     r"np\.asarray\(x, (dtype=None)?\)", "equivalent", "its only caller, abs_chain_sup, passes float64 x"),
+    ("cvxnn.models.chains_1d.iter_abs_chain_vertices", r"^scale = float\(np\.ptp\(u\)\) or 1\.0$",
+     r"or 2\.0$", "equivalent",
+     "the scale differs only when all points coincide: then every chain is constant on the data and scores 0 "
+     "against a centred lam"),
+    ("cvxnn.models.chains_1d.iter_abs_chain_vertices", r"^scale = float\(np\.ptp\(u\)\) or 1\.0$",
+     r"and 1\.0$", "accepted",
+     "only the rounding tolerance of the a_l >= 0 filter changes (1e-12 instead of 1e-12 times the data range); "
+     "it adds (clipped to a_l = 0) or drops only boundary vertices, see the a_l filter entries"),
+    ("cvxnn.models.chains_1d.iter_abs_chain_vertices", r"^if abs\(np\.linalg\.det\(N\)\) <= 1e-9:$", r"< 1e-9:$",
+     "equivalent", "the normals have entries 0 and +-1: det N is an integer up to rounding, never 1e-9"),
+    ("cvxnn.models.chains_1d.iter_abs_chain_vertices", r"^for start in range\(0, total, chunk\):$",
+     r"^for start in range\(0, chunk\):$", "detected",
+     "65,536 overlapping chunks per plane set: the scan does not end in the time limit"),
+    ("cvxnn.models.chains_1d.iter_abs_chain_vertices", r"^for start in range\(0, total, chunk\):$",
+     r"^for start in range\(0, total, \):$", "accepted",
+     "chunks start at every vertex: the same vertices, each scanned up to chunk times (slower, same max)"),
+    ("cvxnn.models.chains_1d.iter_abs_chain_vertices", r"^flat = np\.arange\(start, ", r"^flat = np\.arange\(min\(",
+     "accepted", "each chunk rescans every earlier vertex too: the same set, slower, same max"),
+    ("cvxnn.models.chains_1d.iter_abs_chain_vertices", r"^V = V\[np\.all\(V\[:, 1:\] >= -1e-12 \* scale",
+     r"V\[:, 2:\] >= -1e-12 \* scale|>= -1\.000000000001 \* scale", "equivalent",
+     "the filter keeps more vertices, each clipped to a_l >= 0 on the next line: valid chains, whose scores cannot "
+     "exceed the exact sup, and every vertex of the original scan is still scanned"),
+    ("cvxnn.models.chains_1d.iter_abs_chain_vertices", r"^V = V\[np\.all\(V\[:, 1:\] >= -1e-12 \* scale",
+     r"> -1e-12 \* scale|>= -1e-12 / scale|>= \+1e-12 \* scale", "accepted",
+     "drops only boundary vertices (a_l = 0 up to rounding); the column of such a vertex is also the column of one "
+     "with a_l > 0 (e.g. |x - x_j| = ||x - x_min| - (x_j - x_min)| on the data), so the max is the same (the grid "
+     "tests at depths 3 and 4 agree)"),
+    ("cvxnn.models.chains_1d.ChainOracle._pass", r"^lam = np\.asarray\(lam, dtype=np\.float64\)$",
+     r"^lam = np\.asarray\(lam, (dtype=None)?\)$", "equivalent",
+     "abs_chain_sup casts lam to float64; only the bytes of the cache key differ (a miss, never a wrong hit)"),
+    ("cvxnn.models.chains_1d.ChainOracle._pass", r'getattr\(self, "_last"', r'getattr\(None, |"XX_lastXX"|"_LAST"',
+     "accepted", "the cache of the last oracle pass is never hit: every call recomputes the same pass (slower)"),
+    ("cvxnn.models.chains_1d.ramp_dual_sup", r"^lam = np\.asarray\(lam, dtype=np\.float64\)$",
+     r"^lam = np\.asarray\(lam, (dtype=None)?\)$", "equivalent",
+     "lam is only used through Grid1D.aggregate, which casts it to float64"),
+    ("cvxnn.models.chains_1d.ramp_dual_sup", r"np\.asarray\(X, dtype=np\.float64\)\.reshape\(lam\.size, -1\)",
+     r"np\.asarray\(X, (dtype=None)?\)|reshape\(lam\.size, \+1\)|reshape\(lam\.size, -2\)", "equivalent",
+     "Grid1D.of casts x to float64; X of a 1-D model has one column, so reshape(n, 1) = reshape(n, -1), and numpy "
+     "reads any negative size as the unknown one"),
+    ("cvxnn.models.two_layer_1d.column_operator", r"^c, s = np\.asarray\(breakpoints, dtype=np\.float64\)",
+     r"dtype=None\)|np\.asarray\(breakpoints, \)|np\.asarray\(orientations, \)", "equivalent",
+     "c and s only meet the float64 grid (t - c, s * (...)), which promotes them: the same numbers in float64"),
+    ("cvxnn.models.two_layer_1d.column_operator", r"activation\(s \* \(t\[", r"activation\(s / \(t\[", "equivalent",
+     "sign and threshold are scale invariant: s / u has the sign of s * u (u = t - c is never 0 for a breakpoint "
+     "strictly inside a gap)"),
+    ("cvxnn.models.two_layer_1d.column_operator", r"^if np\.any\(b >= t\.size\) or ",
+     r"^if np\.any\(None\) or |^if np\.any\(b > t\.size\) or ", "equivalent",
+     "b = t.size means c > t[-1], which the second test (t[min(b, size - 1)] != c) also catches; b > t.size never "
+     "happens"),
+    ("cvxnn.models.two_layer_1d.column_operator", r"t\[np\.minimum\(b, t\.size - 1\)\] != c",
+     r"t\[np\.minimum\(b, t\.size \+ 1\)\] != c", "equivalent",
+     "evaluated only when every b < t.size (the first test short-circuits), where min(b, size + 1) = min(b, size - 1)"),
+    ("cvxnn.models.two_layer_1d.BreakpointDictionary1D.dual_sup", r"reshape\(len\(lam\), -1\)",
+     r"reshape\(len\(lam\), (\+1|-2)\)", "equivalent",
+     "X of a 1-D model has one column, so reshape(n, 1) = reshape(n, -1); numpy reads any negative size as the "
+     "unknown one"),
+    ("cvxnn.arrangements.Walls.take", r"^idx = np\.asarray\(idx, dtype=np\.int64\)\.reshape\(-1\)$",
+     r"reshape\(None\)$|dtype=None\)|np\.asarray\(idx, \)", "equivalent",
+     "every caller passes a 1-D integer array (np.asarray of Python ints is int64): reshape and the cast change "
+     "nothing"),
+    ("cvxnn.models.arrangement.arrangement_dual_sup", r"^lam = np\.asarray\(lam, dtype=np\.float64\)$",
+     r"^lam = np\.asarray\(lam, (dtype=None)?\)$", "equivalent", "pattern_vectors casts lam to float64"),
+    ("cvxnn.models.arrangement.arrangement_dual_sup", r"^C = pattern_vectors\(lam, Xb, patterns, activation, D\)$",
+     r"activation, (None)?\)$", "equivalent",
+     "D is only a cache of the patterns as float64: pattern_vectors computes the same D without it"),
+    ("cvxnn.models.arrangement.arrangement_dual_sup", r"stop_below=True\)$", r"stop_below=(None|False)\)$|walls, \)$",
+     "accepted", "stop_below only skips the patterns whose bound cannot beat the best value found (speed): the "
+     "maximum is the same, exact either way"),
+    ("cvxnn.models.wedge.WedgeDictionary.scores", r"np\.asarray\(lam, dtype=np\.float64\)",
+     r"np\.asarray\(lam, (dtype=None)?\)", "equivalent", "the float64 matrix promotes lam: matrix.T @ lam is float64"),
+    # the batched NNLS of the cone oracle: a converged answer is KKT-checked in _nnls_batch (positive multipliers
+    # on the passive rows, no violated row); problems that do not settle go to scipy's NNLS (_nnls_one)
+    ("cvxnn.arrangements.*", r'einsum\("[a-z,>-]+"', r'einsum\("[A-Z,>-]+"', "equivalent",
+     "einsum reads upper-case subscripts as it reads lower-case ones"),
+    ("cvxnn.arrangements._step_back", r"errstate", r"errstate", "equivalent",
+     "only whether numpy warns about 0/0 in the ratios; the values are the same"),
+    ("cvxnn.arrangements._step_back", "", "", "accepted",
+     "the step back only picks the next passive set: every passive set is accepted only with positive multipliers "
+     "and the answer only once no row is violated (the KKT conditions, checked in _nnls_batch), and problems that "
+     "do not settle in CONE_MAX_ITER iterations are solved by scipy's NNLS; so it changes the speed, not the value"),
+    ("cvxnn.arrangements._project_out", r"^for _ in range\(2\):", r"^for _ in range\(3\):", "equivalent",
+     "a third Gram-Schmidt pass: the same projection (more accurate rounding)"),
+    ("cvxnn.arrangements._project_out", r"^good = nv > 1e-13 \* np\.maximum",
+     r"nv >= 1e-13|nv > 1e-13 / np\.maximum|, 1\.0\)$", "equivalent",
+     "the rows are unit vectors or zero: |a| = 1 gives the same threshold, and a zero row has nv = 0, below both"),
+    ("cvxnn.arrangements._project_out", r"^ok &= good \| ~present$", r"^ok = good \| ~present$|^ok \|= ",
+     "equivalent", "the passive rows are linearly independent by construction (a row enters only with an "
+     "independent part, rows only leave), so every present row is good and ok stays True"),
+    ("cvxnn.arrangements._project_out",
+     r"^present = np\.any|^ok &= good \| ~present$|^R\[:, s, s\] = np\.where\(good, nv, 1\.0\)$|^Q\[:, s\] = ",
+     "", "accepted",
+     "the refactorisation then reports failure (ok False) or gives NaN, which no acceptance test passes "
+     "(NaN > 0 is False): those problems are solved by scipy's NNLS instead; slower, same value (an empty slot's "
+     "diagonal of 2 instead of 1 divides y = 0)"),
+    ("cvxnn.arrangements._project_out", r"^good = nv > 1e-13 \* np\.maximum", r"^good = nv > 1\.0000000000001 \*",
+     "accepted", "no row is ever good: the refactorisation reports failure and scipy's NNLS solves those problems "
+     "(slower, same value)"),
+    ("cvxnn.arrangements._nnls_one", r"^if A\.shape\[0\] == 0:$", "", "detected",
+     "the test's problem with no rows then reaches scipy's NNLS with an empty matrix, which aborts the test process "
+     "(SIGABRT; the guard is there for that)"),
+    ("cvxnn.arrangements._back_substitute", r"^S = R\.shape\[1\]$", r"^S = R\.shape\[2\]$", "equivalent",
+     "R is (N, S, S): shape[2] = shape[1]"),
+    ("cvxnn.arrangements._compact", r'kind="stable"\)$', r'kind=None\)$|axis=1, \)$|kind="STABLE"\)$|'
+     r'np\.argsort\(~keep, kind="stable"\)$', "equivalent",
+     "any order of the kept slots works (slot and mu are permuted alike and the factors are recomputed from the "
+     "slots); numpy's default axis is the last one, and it reads the sort kind case-insensitively"),
+    ("cvxnn.arrangements._compact", r"slot\[ids\], -1\)", r"slot\[ids\], -2\)", "equivalent",
+     "an empty slot is any negative index: every test is slot >= 0"),
+    ("cvxnn.models.arrangement.pattern_vectors", r"np\.asarray\(lam, dtype=np\.float64\)",
+     r"np\.asarray\(lam, (dtype=None)?\)", "equivalent", "lam[:, None] * Xb is float64 (Xb is)"),
+    ("cvxnn.models.hinges_1d.Grid1D.of", r"\.reshape\(-1\)", r"\.reshape\(None\)", "equivalent",
+     "np.unique flattens its input, and in numpy 2 the inverse has the input's shape, flattened on the last line"),
+    ("cvxnn.models.hinges_1d.Grid1D.aggregate", r"minlength=self\.m\)$", r"float64\), \)$|dtype=None\)|lam, \)",
+     "equivalent", "every grid point holds a sample, so bincount's length is m anyway; bincount casts the weights "
+     "to float64"),
+    ("cvxnn.models.deep_abs.pool.ChainPool.scores", r"np\.asarray\(lam, dtype=np\.float64\)",
+     r"np\.asarray\(lam, (dtype=None)?\)", "equivalent", "label_scores meets lam only with float64 arrays"),
+    ("cvxnn.models.arrangement.pattern_multipliers", "", "", "equivalent",
+     "no caller: nothing in cvxnn calls pattern_multipliers (the oracle builds the vectors c_i with _affine and "
+     "pattern_vectors), so no result can change"),
 ]
 
 #: survivors of the tests that existed before tests/test_mutation_kills.py, killed by a test written for them:
 #: (function, regex on the removed line(s), regex on the added line(s), the test that kills it).
 KILLED_BY_NEW_TESTS: list[tuple[str, str, str, str]] = [
+    ("cvxnn.certify.scale_dual", r"^if sup > 0\.0:$", r"^if sup >= 0\.0:$",
+     "tests/test_mutation_kills.py::test_dual_scaling_when_every_unit_scores_zero"),
+    ("cvxnn.models.two_layer_1d.dual_sup_two_layer_1d", r"grid\.m < 2|grid\.t\[0\]", "",
+     "tests/test_mutation_kills.py::test_two_layer_1d_step_oracle_on_one_and_two_distinct_points[sign]"),
+    ("cvxnn.arrangements._nnls_one", "", "", "tests/test_mutation_kills.py::test_single_cone_nnls_fallback"),
+    ("cvxnn.arrangements.Walls.take", r"self\.exact", "", "tests/test_mutation_kills.py::test_walls_of_a_subset_of_patterns"),
+    ("cvxnn.models.arrangement.*Program.dual_sup", r"walls=_walls\(.*, True\)", r"walls=None|self\.act, \)|self\.Xb, (None|False)\)",
+     "tests/test_mutation_kills.py::test_the_exact_arrangement_oracles_run_on_the_wall_rows"),
+    ("cvxnn.certify.certify_point", r"^t = 1\.0 / sup", "", "tests/test_mutation_kills.py::test_interpolation_dual_value_is_scale_free"),
+    ("cvxnn.certify.certify_point", r"tol_fit \* max\(1\.0", "",
+     "tests/test_mutation_kills.py::test_interpolation_fit_tolerance_grows_with_the_targets"),
+    ("cvxnn.certify.certify_point", r"tol_rel \* abs\(primal\)", "",
+     "tests/test_mutation_kills.py::test_the_relative_gap_rule_scales_with_the_objective"),
+    ("cvxnn.models.chains_1d.iter_abs_chain_vertices", r"^continue$|^V\[:, 1:\] = np\.maximum", r"^break$|^V\[:, 2:\]",
+     "tests/test_mutation_kills.py::test_streamed_abs_chain_oracle_at_depth_4[7]"),
+    ("cvxnn.models.chains_1d.abs_chain_sup", r"\.reshape\(-1\)", r"\.reshape\(None\)",
+     "tests/test_mutation_kills.py::test_streamed_abs_chain_oracle_at_depth_4[7]"),
+    ("cvxnn.models.arrangement.GatedProgram.dual_sup", r'"pattern": i', "",
+     "tests/test_mutation_kills.py::test_gated_relu_oracle_is_the_largest_pattern_norm_and_names_it"),
+    ("cvxnn.models.two_layer_1d.column_operator", r"^if np\.any\(gap < 0\) or ", "",
+     "tests/test_mutation_kills.py::test_step_column_operator_refuses_breakpoints_outside_the_gaps[sign]"),
+    ("cvxnn.models.two_layer_1d.column_operator", r"^if np\.any\(b >= t\.size\) or ", r" and ",
+     "tests/test_mutation_kills.py::test_kink_column_operator_needs_breakpoints_at_the_data"),
+    ("cvxnn.models.deep_abs.pool.ChainPool.dual_sup", r"exact with bias='free' only", "",
+     "tests/test_mutation_kills.py::test_deep_abs_pool_refuses_other_bias_conventions_with_the_reason"),
+    ("cvxnn.models.arrangement.arrangement_dual_sup",
+     r"^walls = pattern_walls\(Xb, patterns, complete=False\)$|^if C\.shape\[0\] == 0:$|^return 0\.0, \{\}$|"
+     r'"pattern": int\(i\)|"direction": u\.tolist\(\)', "",
+     "tests/test_mutation_kills.py::test_arrangement_oracle_on_its_own_reports_a_unit_that_attains_it[relu]"),
+    ("cvxnn.models.two_layer_1d.column_operator", r"^if np\.any\(b >= t\.size\) or np\.any\(t",
+     r"or np\.any\(None\):$", "tests/test_mutation_kills.py::test_kink_column_operator_needs_breakpoints_at_the_data"),
+    ("cvxnn.models.wedge.WedgeDictionary.dual_sup", r"exact for bias='free' only|^return 0\.0, \{\}$", "",
+     "tests/test_mutation_kills.py::test_wedge_oracle_without_columns_and_with_other_bias_conventions"),
+    ("cvxnn.models.chains_1d._best_distinct", r"^m \*= 4$", r"^m = 4$|^m /= 4$",
+     "tests/test_mutation_kills.py::test_best_distinct_columns_look_past_many_copies_of_the_best"),
+    ("cvxnn.models.chains_1d.AbsChainDictionary1D.*", "", "",
+     "tests/test_mutation_kills.py::test_abs_chain_dictionary_without_its_matrix_and_without_columns"),
+    ("cvxnn.arrangements._back_substitute", "", "",
+     "tests/test_mutation_kills.py::test_batched_back_substitution_solves_the_triangular_systems"),
+    ("cvxnn.arrangements._compact", "", "", "tests/test_mutation_kills.py::test_compacting_the_passive_slots"),
+    ("cvxnn.models.hinges_1d.Grid1D.of", r"dtype=np\.float64", r"dtype=None|np\.asarray\(x, \)",
+     "tests/test_mutation_kills.py::test_grid_of_single_precision_or_integer_points_is_double"),
+    ("cvxnn.certify.certify_point", r"^(oracle=program\.oracle|convex_objective=convex_objective),$", "",
+     "tests/test_mutation_kills.py::test_the_certificate_names_its_oracle_and_keeps_the_convex_objective"),
+    ("cvxnn.certify.project_free", r"\.reshape\(-1\)", r"\.reshape\(None\)",
+     "tests/test_mutation_kills.py::test_a_dual_point_given_as_a_column"),
+    ("cvxnn.certify.project_free", r"^F = np\.ones\(\(lam\.size, 1\)\)$", "",
+     "tests/test_mutation_kills.py::test_free_output_bias_of_an_arrangement_program_centres_the_dual_point"),
+    ("cvxnn.colgen.ColumnGenerationProgram.dual_sup", r"self\.bias\)", "",
+     "tests/test_mutation_kills.py::test_column_generation_oracle_keeps_the_bias_convention"),
 ]
 
 STATUS = {1: "killed", 3: "killed", 0: "survived", 5: "no tests", 33: "no tests", 34: "skipped", 36: "timeout",
-          -24: "timeout", 24: "timeout", 152: "timeout", 255: "timeout", None: "not run"}
+          -24: "timeout", 24: "timeout", 152: "timeout", 255: "timeout", None: "not run",
+          -9: "timeout"}  # -9: SIGKILL: the runner's hard stop after the CPU limit (or the out-of-memory killer)
 COLUMNS = ("killed", "survived", "timeout", "no tests", "other", "not run")
 
 
@@ -183,11 +435,14 @@ def mutant_sources(module: str) -> dict[str, str]:
     if module not in _sources:
         path = MUTANTS / module_path(module)
         src = path.read_text()
+        lines = src.splitlines()
         found = {}
         for node in ast.parse(src).body:
             for n in [node] + (list(node.body) if isinstance(node, ast.ClassDef) else []):
                 if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and "__mutmut_" in n.name:
-                    found[n.name] = ast.get_source_segment(src, n)
+                    # whole lines by line numbers (ast.get_source_segment splits the whole file on every call)
+                    first = min([n.lineno] + [d.lineno for d in n.decorator_list])
+                    found[n.name] = "\n".join(lines[first - 1: n.end_lineno]).strip()
         _sources[module] = found
     return _sources[module]
 
@@ -301,21 +556,28 @@ def ensure_generated() -> None:
         raise SystemExit(f"mutmut run failed (exit {code}); see mutants/mutmut-first.log")
 
 
-def run(groups, rerun: str | None, max_children: int) -> None:
+def run(groups, rerun: list[str] | None, max_children: int, only: str | None = None) -> None:
     ensure_generated()
     results = load_results()
     check_import_location()
     check_planted(results)
     keys = selected_keys(results, groups)
+    if only:
+        keys = [k for k in keys if fnmatch.fnmatch("{0}.{1}".format(*split_key(k)[:2]), only)]
     if rerun:
-        todo = [k for k in keys if STATUS.get(results[k], "other") == rerun or results[k] is None]
+        todo = [k for k in keys if STATUS.get(results[k], "other") in rerun]
     else:
         todo = [k for k in keys if results[k] is None]
+    if rerun:  # what they were before the rerun: the report lists a mutant as killed by an added test only then
+        before = json.loads(BEFORE_RERUN.read_text()) if BEFORE_RERUN.exists() else {}
+        before.update({k: STATUS.get(results[k], "other") for k in todo if STATUS.get(results[k]) != "not run"})
+        BEFORE_RERUN.write_text(json.dumps(before, indent=1))
     planted = [find_mutant(results, f, b, a) for f, b, a, _ in PLANTED]
     todo = list(dict.fromkeys(planted + todo))  # the planted ones each time: mutmut must kill them too
     print(f"{len(todo)} mutants to run in groups {', '.join(groups)}", flush=True)
     code, seconds = mutmut(["run", "--max-children", str(max_children), *todo], "mutmut-run.log")
-    record_run(f"groups {', '.join(groups)}" + (f" (rerun {rerun})" if rerun else ""), len(todo), seconds)
+    record_run(f"groups {', '.join(groups)}" + (f", functions {only}" if only else "")
+               + (f" (rerun: {', '.join(rerun)})" if rerun else ""), len(todo), seconds)
     print(f"mutmut exited {code} after {seconds:.0f} s", flush=True)
     after = load_results()
     for key in planted:
@@ -352,7 +614,8 @@ def report(check_new_tests: bool) -> None:
              f"{datetime.now().date().isoformat()}). mutmut makes one small change (a mutant) at a time in the "
              "functions below and runs the tests that call the function; a mutant is **killed** when a test fails, "
              "**survives** when all pass. Every survivor has a verdict: **equivalent** (it cannot change "
-             "behaviour) or **accepted** (it does not matter for correctness), with the reason.", "",
+             "behaviour) or **accepted** (it does not matter for correctness), with the reason; a mutant stopped at "
+             "the time limit whose change makes the code run without end is **detected** (no test can pass).", "",
              "## How it was run", "",
              f"- Command: `{COMMAND}` (resumable; `--fresh` starts from scratch, `--report-only` rewrites this file "
              "from the results in `mutants/`). Configuration: the `[mutmut]` section of `setup.cfg`; mutmut is in "
@@ -368,6 +631,20 @@ def report(check_new_tests: bool) -> None:
     for p in planted:
         lines.append(f"  - `{p['key']}`: {md_code(p['before'])} -> {md_code(p['after'])}, caught by "
                      f"{md_code(p['test'])}")
+    by_group = Counter()
+    ran_group = Counter()
+    for key, code in results.items():
+        g = group_of(*split_key(key)[:2])
+        if g:
+            by_group[g] += 1
+            ran_group[g] += code is not None
+    full = [g for g in GROUPS if by_group[g] and ran_group[g] == by_group[g]]
+    part = [g for g in GROUPS if 0 < ran_group[g] < by_group[g]]
+    none = [g for g in GROUPS if ran_group[g] == 0]
+    lines += ["- Groups run in full: " + (", ".join(f"{g} ({by_group[g]} mutants)" for g in full) or "none") + "; in "
+              "part: " + (", ".join(f"{g} ({ran_group[g]} of {by_group[g]} mutants)" for g in part) or "none")
+              + "; not run in this run: " + (", ".join(f"{g} ({by_group[g]} mutants)" for g in none) or "none")
+              + ". Nothing below is claimed for the mutants not run."]
     lines += ["- mutmut mutates the bodies of functions only: module constants (the tolerances `TOL_ABS`, "
               "`TOL_REL`, ...) and decorated functions (properties such as `Certificate.lower_bound`) are not "
               "mutated; the tolerances are checked by literal-number tests (tests/test_certify.py::"
@@ -397,11 +674,33 @@ def report(check_new_tests: bool) -> None:
         lines.append(f"| **total** | **{sum(sub.values())}** | " + " | ".join(f"**{sub[s]}**" for s in COLUMNS) + " |")
         lines.append("")
         grand.update(sub)
-    lines += ["### All groups", "", "| mutants | " + " | ".join(COLUMNS) + " |", "|---:|" + "---:|" * len(COLUMNS),
-              f"| {sum(grand.values())} | " + " | ".join(str(grand[s]) for s in COLUMNS) + " |", ""]
+    lines += ["### All groups", "", "| group | mutants | " + " | ".join(COLUMNS) + " |",
+              "|---|---:|" + "---:|" * len(COLUMNS)]
+    for g in GROUPS:
+        c = Counter()
+        for counts in table.get(g, {}).values():
+            c.update(counts)
+        lines.append(f"| {g} | {sum(c.values())} | " + " | ".join(str(c[s]) for s in COLUMNS) + " |")
+    lines += [f"| **all** | **{sum(grand.values())}** | " + " | ".join(f"**{grand[s]}**" for s in COLUMNS) + " |", ""]
     # survivors and timeouts
     survivors = [k for k in results if group_of(*split_key(k)[:2]) and STATUS.get(results[k], "other") != "killed"
                  and STATUS.get(results[k]) != "not run"]
+    lines += ["## The target in the strict groups", "",
+              f"Target: no surviving non-equivalent mutant in the groups {', '.join(STRICT_GROUPS)}. Per group: "
+              "how many of its mutants were run, and the survivors that are not equivalent (accepted or without a "
+              "verdict). A group with mutants not run is not covered by this report for those mutants.", "",
+              "| group | mutants | run | not run | survivors | not equivalent | target |", "|---|---:|---:|---:|---:|---:|---|"]
+    for g in STRICT_GROUPS:
+        keys = [k for k in results if group_of(*split_key(k)[:2]) == g]
+        ran = [k for k in keys if results[k] is not None]
+        surv = [k for k in survivors if k in set(keys)]
+        bad = [k for k in surv if (verdict(k) or ("",))[0] not in ("equivalent", "detected")]
+        state = ("not run in this run" if not ran else "met for the mutants run" if not bad else "not met")
+        if ran and len(ran) == len(keys) and not bad:
+            state = "met"
+        lines.append(f"| {g} | {len(keys)} | {len(ran)} | {len(keys) - len(ran)} | {len(surv)} | {len(bad)} | "
+                     f"{state} |")
+    lines.append("")
     lines += ["## Survivors", "",
               "Every mutant that was run and not killed (survived, timeout, no tests), with its verdict.", "",
               "| mutant | status | change | verdict | reason |", "|---|---|---|---|---|"]
@@ -418,22 +717,25 @@ def report(check_new_tests: bool) -> None:
     # killed by the new tests
     lines += ["## Killed by the tests added for them", "",
               "Mutants that survived the tests that existed before tests/test_mutation_kills.py, and the test added "
-              "to kill each (checked here: the test fails with the mutant, in mutants/).", "",
+              "to kill each (checked: the test fails with the mutant, in mutants/; with `--skip-new-test-check`, "
+              "the mutant's status in mutmut's last run of it, with the new tests).", "",
               "| mutant | change | killed by | checked |", "|---|---|---|---|"]
+    before = json.loads(BEFORE_RERUN.read_text()) if BEFORE_RERUN.exists() else {}
     for key in sorted(results, key=split_key):
-        if group_of(*split_key(key)[:2]) is None:
+        if group_of(*split_key(key)[:2]) is None or before.get(key, "killed") == "killed":
             continue
         test = new_test_for(key)
-        if test is None:
-            continue
+        if test is None or (verdict(key) and STATUS.get(results[key]) != "killed"):
+            continue  # (an equivalent mutant the entry's pattern also covers: listed with its verdict above)
         minus, plus = diff(key)
-        ok = "not checked"
+        ok = f"{STATUS.get(results[key], 'other')} in mutmut's last run of it"
         if check_new_tests:
             ok = "fails with the mutant" if run_test_against(key, test) != 0 else "PASSES WITH THE MUTANT"
         lines.append(f"| `{key}` | {md_code(' | '.join(minus))} -> {md_code(' | '.join(plus))} | "
                      f"`{test}` | {ok} |")
     lines.append("")
-    lines += ["## Runs", "", "| date | what | mutants | seconds |", "|---|---|---:|---:|"]
+    lines += ["## Runs", "", "Each mutmut run, with the mutants handed to it (a run stopped early ran fewer; the tables "
+              "above count what ran).", "", "| date | what | mutants handed | seconds |", "|---|---|---:|---:|"]
     lines += [f"| {r['date']} | {r['what']} | {r['mutants']} | {r['seconds']} |" for r in runs]
     lines.append("")
     REPORT.write_text("\n".join(lines))
@@ -447,7 +749,9 @@ def report(check_new_tests: bool) -> None:
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--groups", default=",".join(GROUPS), help="comma-separated: " + ", ".join(GROUPS))
-    ap.add_argument("--rerun", choices=["survived", "timeout", "no tests"], help="run these decided mutants again")
+    ap.add_argument("--rerun", help="comma-separated statuses (survived, timeout, no tests, other, not run): run "
+                                    "the mutants with these statuses again (e.g. after adding tests)")
+    ap.add_argument("--only", help="only the functions matching this glob on 'module.function'")
     ap.add_argument("--report-only", action="store_true")
     ap.add_argument("--fresh", action="store_true", help="delete mutants/ first")
     ap.add_argument("--max-children", type=int, default=2)
@@ -460,8 +764,11 @@ def main(argv=None) -> int:
         ap.error(f"unknown groups: {sorted(unknown)}")
     if args.fresh and MUTANTS.exists():
         shutil.rmtree(MUTANTS)
+    rerun = [r.strip() for r in args.rerun.split(",")] if args.rerun else None
+    if rerun and set(rerun) - set(STATUS.values()) - {"other"}:
+        ap.error(f"unknown statuses in --rerun: {sorted(set(rerun) - set(STATUS.values()) - {'other'})}")
     if not args.report_only:
-        run(groups, args.rerun, args.max_children)
+        run(groups, rerun, args.max_children, args.only)
     report(check_new_tests=not args.skip_new_test_check)
     return 0
 

@@ -53,6 +53,7 @@ RESULTS = [
      "Compositional sparsity: group-restricted programs", "## Optimal values side by side"),
     ("seed-sawtooth", "results/seed-sawtooth.md", "Depth and sawtooths", "# "),
     ("speed-1d", "results/speed-1d.md", "Speed in one dimension", "# "),
+    ("mutation", "results/mutation.md", "Mutation testing of the certificate path", "### All groups"),
 ]
 
 

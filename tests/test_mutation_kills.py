@@ -319,3 +319,528 @@ def test_two_layer_1d_oracle_without_biases_reports_its_unit_and_takes_columns(a
             column = dual_sup_two_layer_1d(lam.reshape(-1, 1), x.reshape(-1, 1), prog.dictionary.activation, bias)
             assert column[0] == pytest.approx(flat[0], rel=1e-12) and column[1] == flat[1]
     assert seen == {1.0, -1.0}
+
+
+@pytest.mark.parametrize("act", ["sign", "threshold"])
+def test_two_layer_1d_step_oracle_on_one_and_two_distinct_points(act):
+    """Free biases, sign / threshold units sigma(s (x - c)): with two distinct points (repeated) the sup is the max
+    over a fine grid of breakpoints c and both orientations (nonzero for a centred lam); with a single distinct point
+    every unit is a constant, the sup is 0, and the unit reported is still a unit: orientation +-1, breakpoint at
+    the point, the same keys as in the general case."""
+    from cvxnn.activations import Activation
+    from cvxnn.models.two_layer_1d import dual_sup_two_layer_1d
+
+    sigma = {"sign": np.sign, "threshold": lambda u: (u >= 0).astype(float)}[act]
+    rng = np.random.default_rng(11)
+    cs = np.concatenate([np.linspace(-3.0, 4.0, 1401), [-1.0, 2.0]])
+    x = np.array([-1.0, 2.0, -1.0, 2.0, 2.0, -1.0, 2.0])
+    for _ in range(4):
+        lam = centred(rng, x.size)
+        F = sigma(np.concatenate([x[:, None] - cs[None, :], cs[None, :] - x[:, None]], axis=1))
+        expected = float(np.max(np.abs(lam @ F)))
+        sup, unit = dual_sup_two_layer_1d(lam, x, Activation(act), "free")
+        assert expected > 1e-3 and sup == pytest.approx(expected, rel=1e-12)
+        assert set(unit) == {"orientation", "breakpoint"}
+        assert abs(lam @ sigma(unit["orientation"] * (x - unit["breakpoint"]))) == pytest.approx(sup, rel=1e-12)
+    one = np.full(5, 0.7)
+    sup, unit = dual_sup_two_layer_1d(centred(rng, 5), one, Activation(act), "free")
+    assert sup == 0.0 and set(unit) == {"orientation", "breakpoint"}
+    assert unit["orientation"] in (1.0, -1.0) and unit["breakpoint"] == 0.7
+
+
+def test_two_layer_1d_oracle_computes_in_double_precision_for_single_precision_inputs():
+    """Data and dual point given in float32: the oracle's value is that of the same numbers in float64 (leaky units
+    without biases, where 0.1 x rounds differently in float32)."""
+    from cvxnn.activations import Activation
+    from cvxnn.models.two_layer_1d import dual_sup_two_layer_1d
+
+    x, rng = sorted_points(5, 9)
+    x32 = x.astype(np.float32)
+    xd = x32.astype(np.float64)
+    for _ in range(4):
+        lam32 = rng.standard_normal(9).astype(np.float32)
+        ld = lam32.astype(np.float64)
+        expected = max(abs(ld @ np.where(xd >= 0, xd, 0.1 * xd)), abs(ld @ np.where(-xd >= 0, -xd, -0.1 * xd)))
+        sup, _ = dual_sup_two_layer_1d(lam32, x32, Activation("leaky", slope=0.1), "none")
+        assert sup == pytest.approx(expected, rel=1e-13)
+
+
+# ------------------------------------------------------------------------------- the certificate's dual scaling
+def test_dual_scaling_when_every_unit_scores_zero():
+    """sup = 0 (every unit is orthogonal to lam, e.g. a single distinct input): no feasibility clip, t is the
+    unconstrained best scaling max(lam^T y / |lam|^2, 0) and D(t lam) = t lam^T y - t^2 |lam|^2 / 2."""
+    from cvxnn.certify import scale_dual
+
+    lam, y = np.array([0.5, -1.0, 0.5]), np.array([2.0, -1.0, 0.0])  # lam^T y = 2, |lam|^2 = 1.5
+    t, dual = scale_dual(lam, y, 0.1, 0.0)
+    assert t == pytest.approx(2.0 / 1.5, rel=1e-15) and dual == pytest.approx(2.0 * 2.0 / 1.5 - 0.5 * 1.5 * (2.0 / 1.5) ** 2,
+                                                                          rel=1e-15)
+    assert scale_dual(-lam, y, 0.1, 0.0) == (0.0, 0.0)
+
+
+# ------------------------------------------------------------------------------- the batched cone oracle
+def cone_value(A, c):
+    """max c^T u over {u : A u >= 0, |u| <= 1}, by brute force: the projections p_S of c onto the null spaces of
+    every set S of at most r - 1 rows; each feasible one gives the value |p_S| (u = p_S / |p_S|), and the
+    projection onto the cone is one of them (it is the projection onto the span of the face it lies in)."""
+    from itertools import combinations
+
+    r = A.shape[1]
+    rows = [i for i in range(A.shape[0]) if np.linalg.norm(A[i]) > 0]
+    best = 0.0
+    for k in range(0, r):
+        for S in combinations(rows, k):
+            B = A[list(S)]
+            p = c - (B.T @ np.linalg.lstsq(B.T, c, rcond=None)[0] if k else 0.0)
+            if np.all(A @ p >= -1e-10 * np.linalg.norm(c)):
+                best = max(best, float(np.linalg.norm(p)))
+    return best
+
+
+def small_arrangement(seed):
+    from cvxnn.arrangements import enumerate_patterns
+
+    rng = np.random.default_rng(seed)
+    X = np.hstack([rng.standard_normal((6, 2)), np.ones((6, 1))])
+    return X, enumerate_patterns(X).patterns, rng
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_cone_oracle_fallback_equals_the_brute_force_projection(seed, monkeypatch):
+    """With no active-set iteration allowed, every violated (pattern, sign) problem is solved by the fallback
+    (scipy's NNLS): the values still equal the brute-force cone projections for +c and -c, and the directions
+    reported attain them and lie in the cones."""
+    import cvxnn.arrangements as arr
+
+    X, patterns, rng = small_arrangement(seed)
+    walls = arr.pattern_walls(X, patterns, complete=True)
+    C = rng.standard_normal((patterns.shape[0], 3))
+    monkeypatch.setattr(arr, "CONE_MAX_ITER", 0)
+    values, dirs = arr.cone_sup(C, X, walls)
+    for k, p in enumerate(patterns):
+        A = np.where(p, 1.0, -1.0)[:, None] * X
+        for side, c in enumerate((C[k], -C[k])):
+            assert values[k, side] == pytest.approx(cone_value(A, c), rel=1e-9, abs=1e-12)
+            if values[k, side] > 1e-9:  # (a zero value is reached up to rounding: no direction to check)
+                u = dirs[k, side]
+                assert np.linalg.norm(u) == pytest.approx(1.0, rel=1e-12) and np.all(A @ u >= -1e-9)
+                assert c @ u == pytest.approx(values[k, side], rel=1e-9)
+
+
+def test_single_cone_nnls_fallback():
+    """The fallback for one problem: rho = c + A^T mu, mu >= 0 minimising |rho|: no rows gives c, one violated
+    unit row a gives c - (a^T c) a, several rows give |rho| = the brute-force cone value."""
+    from cvxnn.arrangements import _nnls_one
+
+    c = np.array([1.0, -2.0, 0.5])
+    assert np.array_equal(_nnls_one(np.zeros((0, 3)), c), c)
+    a = np.array([0.0, 1.0, 0.0])
+    assert np.allclose(_nnls_one(a[None, :], c), [1.0, 0.0, 0.5], atol=1e-14)
+    assert np.allclose(_nnls_one(-a[None, :], c), c, atol=1e-14)  # not violated: mu = 0
+    rng = np.random.default_rng(3)
+    for _ in range(5):
+        A = rng.standard_normal((4, 3))
+        A /= np.linalg.norm(A, axis=1)[:, None]
+        c = rng.standard_normal(3)
+        assert np.linalg.norm(_nnls_one(A, c)) == pytest.approx(cone_value(A, c), rel=1e-9, abs=1e-12)
+
+
+def test_walls_of_a_subset_of_patterns():
+    """Walls.take: the rows and signs of each chosen pattern, in the order asked (repeats allowed), and the
+    ``exact`` flag of the walls it was taken from."""
+    from cvxnn.arrangements import pattern_walls
+
+    X, patterns, _ = small_arrangement(2)
+    for complete in (True, False):
+        walls = pattern_walls(X, patterns, complete=complete)
+        idx = [3, 0, 3, len(patterns) - 1]
+        sub = walls.take(np.array(idx))
+        assert sub.exact is complete and len(sub) == len(idx)
+        for k, p in enumerate(idx):
+            a, b = walls.indptr[p], walls.indptr[p + 1]
+            c, d = sub.indptr[k], sub.indptr[k + 1]
+            assert np.array_equal(sub.rows[c:d], walls.rows[a:b]) and np.array_equal(sub.signs[c:d], walls.signs[a:b])
+
+
+def test_the_exact_arrangement_oracles_run_on_the_wall_rows(monkeypatch):
+    """The dual oracles of the whole-arrangement program and of pattern generation (d = 2, biases penalised): the
+    sup equals the brute-force max over every pattern's cone of the projections of +-Xb^T D lam, no random unit
+    beats it, and the cone oracle is handed the exact wall rows of the enumerated arrangement (as the oracle's
+    description says), not every row."""
+    import cvxnn.models.arrangement as am
+    from cvxnn.arrangements import enumerate_patterns
+
+    rng = np.random.default_rng(8)
+    X = rng.standard_normal((7, 2))
+    y = np.sin(X[:, 0]) + X[:, 1]
+    Xb = np.hstack([X, np.ones((7, 1))])
+    patterns = enumerate_patterns(Xb).patterns
+    U = rng.standard_normal((20_000, 3))
+    U /= np.linalg.norm(U, axis=1)[:, None]
+    seen = []
+    real = am.cone_sup
+
+    def spy(C, X, walls, *args, **kwargs):
+        seen.append(walls.exact)
+        return real(C, X, walls, *args, **kwargs)
+
+    monkeypatch.setattr(am, "cone_sup", spy)
+    for arch in (cvxnn.TwoLayer("relu"), cvxnn.TwoLayer("relu", column_generation=True)):
+        prog = cvxnn.build(X, y, arch, beta=0.05)
+        assert prog.bias == "penalized"
+        for _ in range(2):
+            lam = centred(rng, 7)
+            seen.clear()
+            sup, _ = prog.dual_sup(lam)
+            assert seen == [True]
+            expected = 0.0
+            for p in patterns:
+                A = np.where(p, 1.0, -1.0)[:, None] * Xb
+                c = Xb.T @ (p * lam)
+                expected = max(expected, cone_value(A, c), cone_value(A, -c))
+            assert sup == pytest.approx(expected, rel=1e-9)
+            assert np.max(np.abs(lam @ np.maximum(Xb @ U.T, 0.0))) <= sup * (1 + 1e-12)
+
+
+def test_a_dual_point_given_as_a_column(relu_1d):
+    x, y, tr, _, _ = relu_1d
+    lam = np.random.default_rng(12).standard_normal(x.size)
+    ref = cvxnn.certify_point(tr.program, tr.network, lam)
+    cert = cvxnn.certify_point(tr.program, tr.network, lam.reshape(-1, 1))
+    assert cert.dual_objective == ref.dual_objective and cert.dual_scale == ref.dual_scale
+
+
+def test_interpolation_dual_value_is_scale_free(relu_1d):
+    """Interpolation mode: lam / M is feasible for the LP's dual, so D = max(0, lam_c^T y / M) and the scale is
+    1 / M, whatever the size of lam (M: the sup of the centred point, written here)."""
+    x, _, _, yi, interp = relu_1d
+    rng = np.random.default_rng(13)
+    for _ in range(3):
+        lam = rng.standard_normal(x.size)
+        lc = lam - lam.mean()
+        M = relu_sup(x, lc)
+        for scale in (1.0, 3.0, 0.25):
+            cert = cvxnn.certify_point(interp.program, interp.network, scale * lam)
+            assert cert.dual_scale == pytest.approx(1.0 / (scale * M), rel=1e-12)
+            assert cert.dual_objective == pytest.approx(max(0.0, float(lc @ yi) / M), rel=1e-12, abs=1e-300)
+
+
+def test_interpolation_fit_tolerance_grows_with_the_targets(relu_1d):
+    """The fit rule max |f(x) - y| <= 1e-7 max(1, max |y|), on targets with max |y| = 10: the interpolating net
+    scaled to them, with its output bias moved by 5e-7 (passes: 5e-7 <= 1e-6) or by 2e-6 (fails)."""
+    x, _, _, yi, interp = relu_1d
+    k = 10.0 / np.max(np.abs(yi))
+    y10 = k * yi
+    prog = cvxnn.build(x, y10, cvxnn.TwoLayer("relu"), mode="interpolation")
+    hidden, out = interp.network.layers
+    lam = np.random.default_rng(14).standard_normal(x.size)
+    for delta, ok in ((5e-7, True), (2e-6, False)):
+        net = cvxnn.Network([hidden, cvxnn.Layer(k * out.weight, k * out.bias + delta, out.activation)],
+                            interp.network.penalty, interp.network.meta)
+        cert = cvxnn.certify_point(prog, net, lam)
+        assert cert.fit_error == pytest.approx(delta, rel=0.05)
+        assert any("does not interpolate" in f for f in cert.failures) is not ok
+
+
+def test_column_generation_oracle_keeps_the_bias_convention():
+    """A stored breakpoint dictionary solved by column generation (free biases): its oracle is the sup over units
+    with free biases, the max over data breakpoints and both orientations written here."""
+    x, rng = sorted_points(9, 10)
+    prog = cvxnn.build(x, np.sin(x), cvxnn.TwoLayer("relu", formulation="dense", column_generation=True), beta=0.1)
+    assert prog.program_kind.endswith("by column generation")
+    for _ in range(4):
+        lam = centred(rng, x.size)
+        assert prog.dual_sup(lam)[0] == pytest.approx(relu_sup(x, lam), rel=1e-12)
+
+
+def test_free_output_bias_of_an_arrangement_program_centres_the_dual_point():
+    """A d-dimensional program with a free output bias (no free_columns method): the dual point is centred."""
+    from cvxnn.arrangements import enumerate_patterns
+    from cvxnn.certify import project_free
+    from cvxnn.models.arrangement import ArrangementProgram
+
+    rng = np.random.default_rng(15)
+    X = rng.standard_normal((6, 2))
+    Xb = np.hstack([X, np.ones((6, 1))])
+    prog = ArrangementProgram(X, X[:, 0], cvxnn.TwoLayer("relu"), 0.1, enumerate_patterns(Xb), "penalized",
+                              output_bias=True)
+    lam = rng.standard_normal(6)
+    assert np.allclose(project_free(prog, lam), lam - lam.mean(), rtol=0, atol=1e-15)
+    nob = ArrangementProgram(X, X[:, 0], cvxnn.TwoLayer("relu"), 0.1, enumerate_patterns(Xb), "penalized")
+    assert np.array_equal(project_free(nob, lam), lam)
+
+
+def test_the_relative_gap_rule_scales_with_the_objective(relu_1d):
+    """certified gap <= tol_rel |p| with tol_abs = 0, at an objective |p| far from 1: passes at 1.01 gap / |p| and
+    fails at 0.99 gap / |p|."""
+    x, y, tr, _, _ = relu_1d
+    prog, lam = tr.program, tr.result.dual
+    worse = shifted(tr.network, 0.05)
+    base = cvxnn.certify_point(prog, worse, lam)
+    g, p = base.certified_gap, base.objective
+    assert g > 1e-6 and abs(abs(p) - 1.0) > 0.2
+    assert p == pytest.approx(relu_net_objective(worse, x, y, BETA), rel=1e-12)
+    assert cvxnn.certify_point(prog, worse, lam, tol_abs=0.0, tol_rel=1.01 * g / abs(p)).certified
+    low = cvxnn.certify_point(prog, worse, lam, tol_abs=0.0, tol_rel=0.99 * g / abs(p))
+    assert not low.certified and low.failures[0].startswith("certified gap")
+
+
+def test_the_certificate_names_its_oracle_and_keeps_the_convex_objective(relu_1d):
+    x, y, tr, _, _ = relu_1d
+    prog, net, lam = tr.program, tr.network, tr.result.dual
+    assert isinstance(prog.oracle, str) and prog.oracle
+    c = tr.result.convex_objective
+    for cert in (cvxnn.certify_point(prog, net, lam), cvxnn.certify_point(prog, net, lam, convex_objective=c)):
+        assert cert.oracle == prog.oracle and cert.to_dict()["oracle"] == prog.oracle
+    assert cvxnn.certify_point(prog, net, lam, convex_objective=c).convex_objective == c
+    assert cvxnn.certify_point(prog, net, lam).convex_objective is None
+    assert cvxnn.certify(prog, tr.result).convex_objective == c
+
+
+@pytest.mark.parametrize("chunk", [7, 65_536])
+def test_streamed_abs_chain_oracle_at_depth_4(chunk):
+    """abs_chain_sup at depth 4, in small chunks and in one: the same max as the stored depth-4 dictionary (the
+    vectorised vertex enumeration, checked against a parameter grid in test_oracles_random_duals) and at least a
+    grid of chains written here; its unit attains it. Data given as a column, or in float32, give the value of the
+    same numbers in float64."""
+    from cvxnn.models.chains_1d import abs_chain_dictionary
+
+    x, rng = sorted_points(21, 7)
+    D = abs_chain_dictionary(x, 4)
+    g = np.linspace(0.0, 4.2, 15)
+    a1, a2, a3 = np.meshgrid(np.linspace(-2.2, 2.2, 23), g, g, indexing="ij")
+    G = np.abs(np.abs(np.abs(x[:, None] - a1.ravel()) - a2.ravel()) - a3.ravel())
+    x32 = x.astype(np.float32)
+    for _ in range(3):
+        lam = centred(rng, x.size)
+        sup, unit = abs_chain_sup(x, lam, 4, chunk=chunk)
+        assert sup == pytest.approx(np.max(np.abs(lam @ D.matrix)), rel=1e-12)
+        assert sup >= np.max(np.abs(lam @ G)) * (1 - 1e-12)
+        b1, b2, b3 = unit["a"]
+        assert abs(lam @ np.abs(np.abs(np.abs(x - b1) - b2) - b3)) == pytest.approx(sup, rel=1e-12)
+        assert abs_chain_sup(x.reshape(-1, 1), lam, 4, chunk=chunk)[0] == pytest.approx(sup, rel=1e-12)
+        s32, _ = abs_chain_sup(x32, lam.astype(np.float32), 4, chunk=chunk)
+        s64, _ = abs_chain_sup(x32.astype(np.float64), lam.astype(np.float32).astype(np.float64), 4, chunk=chunk)
+        assert s32 == pytest.approx(s64, rel=1e-13)
+
+
+@pytest.mark.parametrize("chunk", [5, 65_536])
+def test_streamed_abs_chain_top_list_holds_the_best_distinct_columns(chunk):
+    """abs_chain_sup(..., top=4) at depth 3, in small chunks and in one: exactly the 4 best distinct columns among
+    the vertices written here, best first."""
+    x, rng = sorted_points(31, 8)
+    for _ in range(3):
+        lam = centred(rng, x.size)
+        values, A = depth3_vertex_values(x, lam)
+        cols = np.abs(np.abs(x[:, None] - A[:, 0]) - A[:, 1])
+        best, seen = [], []
+        for j in np.argsort(-values, kind="stable"):
+            if any(np.max(np.abs(cols[:, j] - s)) <= 1e-9 for s in seen):
+                continue
+            seen.append(cols[:, j])
+            best.append(values[j])
+            if len(best) == 4:
+                break
+        _, _, V = abs_chain_sup(x, lam, 3, chunk=chunk, top=4)
+        got = np.abs(lam @ np.abs(np.abs(x[:, None] - V[:, 0]) - V[:, 1]))
+        assert V.shape == (4, 2) and np.allclose(got, best, rtol=1e-12, atol=0)
+
+
+def test_gated_relu_oracle_is_the_largest_pattern_norm_and_names_it():
+    """Gated ReLU (fixed gates): the sup is max over the arrangement's patterns of ||Xb^T D_i lam||, written here,
+    and the unit reported is {"pattern": i} for a pattern attaining it."""
+    from cvxnn.arrangements import enumerate_patterns
+
+    rng = np.random.default_rng(16)
+    X = rng.standard_normal((7, 2))
+    Xb = np.hstack([X, np.ones((7, 1))])
+    prog = cvxnn.build(X, X[:, 0] ** 2, cvxnn.GatedReLU(), beta=0.1)
+    patterns = prog.arrangement.patterns
+    assert {tuple(p) for p in patterns} == {tuple(p) for p in enumerate_patterns(Xb).patterns}
+    for _ in range(3):
+        lam = rng.standard_normal(7)
+        norms = [np.linalg.norm(Xb.T @ (p * lam)) for p in patterns]
+        sup, unit = prog.dual_sup(lam)
+        assert sup == pytest.approx(max(norms), rel=1e-12) and set(unit) == {"pattern"}
+        assert norms[unit["pattern"]] == pytest.approx(sup, rel=1e-12)
+
+
+@pytest.mark.parametrize("act", ["sign", "threshold"])
+def test_step_column_operator_refuses_breakpoints_outside_the_gaps(act):
+    """Step columns need a breakpoint strictly inside a gap of the data: one below the first point or above the last
+    gives no operator (None); inside, the operator's scores are lam^T sigma(s (x - c)) written here."""
+    from cvxnn.activations import Activation
+    from cvxnn.models.hinges_1d import Grid1D
+    from cvxnn.models.two_layer_1d import column_operator
+
+    sigma = {"sign": np.sign, "threshold": lambda u: (u >= 0).astype(float)}[act]
+    x, rng = sorted_points(17, 6)
+    grid = Grid1D.of(x)
+    for bad in ([x[0] - 1.0], [x[-1] + 1.0], [x[0] - 1.0, x[-1] + 1.0], [0.5 * (x[0] + x[1]), x[0] - 0.5]):
+        assert column_operator(grid, bad, np.ones(len(bad)), Activation(act)) is None
+    c = 0.5 * (x[:-1] + x[1:])
+    s = np.where(np.arange(c.size) % 2 == 0, 1.0, -1.0)
+    lam = rng.standard_normal(6)
+    expected = lam @ sigma(s[None, :] * (x[:, None] - c[None, :]))
+    assert np.allclose(column_operator(grid, c, s, Activation(act)).scores(lam), expected, rtol=1e-12, atol=1e-14)
+
+
+def test_wedge_oracle_without_columns_and_with_other_bias_conventions():
+    """The wedge dictionary of coincident points has no columns: the sup is 0 (every unit is a constant); any bias
+    convention other than 'free' is refused with the reason."""
+    from cvxnn.errors import UnsupportedCombinationError
+    from cvxnn.models.wedge import wedge_dictionary
+
+    X = np.tile([[0.3, -1.2]], (4, 1))
+    D = wedge_dictionary(X)
+    assert D.size == 0
+    assert D.dual_sup(np.array([1.0, -1.0, 0.5, -0.5]), X, "free") == (0.0, {})
+    with pytest.raises(UnsupportedCombinationError, match=r"exact for bias='free' only .* received bias='penalized'"):
+        wedge_dictionary(np.eye(3)).dual_sup(np.zeros(3), np.eye(3), "penalized")
+
+
+def test_kink_column_operator_needs_breakpoints_at_the_data():
+    """Kink columns relu(s (x - c)) need c at a data point: c between two points, or above the last one, gives no
+    operator (None); at the data, the operator's scores are lam^T relu(s (x - c)) written here."""
+    from cvxnn.activations import Activation
+    from cvxnn.models.hinges_1d import Grid1D
+    from cvxnn.models.two_layer_1d import column_operator
+
+    x, rng = sorted_points(18, 6)
+    grid = Grid1D.of(x)
+    for bad in ([0.5 * (x[1] + x[2])], [x[-1] + 1.0], [x[0], 0.5 * (x[0] + x[1])]):
+        assert column_operator(grid, bad, np.ones(len(bad)), Activation("relu")) is None
+    s = np.where(np.arange(6) % 2 == 0, 1.0, -1.0)
+    lam = rng.standard_normal(6)
+    expected = lam @ np.maximum(s[None, :] * (x[:, None] - x[None, :]), 0.0)
+    assert np.allclose(column_operator(grid, x, s, Activation("relu")).scores(lam), expected, rtol=1e-12, atol=1e-14)
+
+
+def test_deep_abs_pool_refuses_other_bias_conventions_with_the_reason():
+    from cvxnn.errors import UnsupportedCombinationError
+    from cvxnn.models.deep_abs.pool import ChainPool, chain_directions
+    from cvxnn.models.deep_abs.program import ORACLE_L1
+
+    X = np.random.default_rng(19).standard_normal((5, 2))
+    pool = ChainPool(X, chain_directions(X, "l1"), ORACLE_L1)
+    with pytest.raises(UnsupportedCombinationError, match=r"^deep-abs nets are exact with bias='free' only; received "
+                                                          r"'penalized'\.$"):
+        pool.dual_sup(np.zeros(5), X, "penalized")
+
+
+@pytest.mark.parametrize("act", ["relu", "abs"])
+def test_arrangement_oracle_on_its_own_reports_a_unit_that_attains_it(act):
+    """arrangement_dual_sup without precomputed walls (every nonzero row of each cone): on all the patterns of
+    the enumeration, on a part of them (not a complete list: no row may be dropped), and on none. The sup equals
+    the brute-force cone projections written here; the unit {pattern, sign, direction} attains it (sign * lam^T
+    sigma(Xb u) = sup with u in the pattern's cone); at lam = 0, and for no pattern, the sup is 0 with no
+    direction."""
+    from cvxnn.activations import Activation
+    from cvxnn.arrangements import enumerate_patterns
+    from cvxnn.models.arrangement import arrangement_dual_sup
+
+    rng = np.random.default_rng(20)
+    Xb = np.hstack([rng.standard_normal((6, 2)), np.ones((6, 1))])
+    sigma = {"relu": lambda u: np.maximum(u, 0.0), "abs": np.abs}[act]
+    mult = {"relu": lambda p: p.astype(float), "abs": lambda p: np.where(p, 1.0, -1.0)}[act]
+    allp = enumerate_patterns(Xb).patterns
+    signs = set()
+    for patterns in (allp, allp[::3]):
+        for scale in (1.0, 1e-3):
+            lam = scale * rng.standard_normal(6)
+            expected = 0.0
+            for p in patterns:
+                A = np.where(p, 1.0, -1.0)[:, None] * Xb
+                c = Xb.T @ (mult(p) * lam)
+                expected = max(expected, cone_value(A, c), cone_value(A, -c))
+            sup, unit = arrangement_dual_sup(lam, Xb, patterns, Activation(act))
+            assert sup == pytest.approx(expected, rel=1e-9)
+            assert set(unit) == {"pattern", "sign", "direction"} and unit["sign"] in (1.0, -1.0)
+            u = np.asarray(unit["direction"])
+            p = patterns[unit["pattern"]]
+            assert np.linalg.norm(u) == pytest.approx(1.0, rel=1e-12)
+            assert np.all(np.where(p, 1.0, -1.0) * (Xb @ u) >= -1e-9)
+            assert unit["sign"] * (lam @ sigma(Xb @ u)) == pytest.approx(sup, rel=1e-9)
+            # -lam: the same sup, attained by the same unit with the other sign
+            sup2, unit2 = arrangement_dual_sup(-lam, Xb, patterns, Activation(act))
+            assert sup2 == pytest.approx(sup, rel=1e-9) and unit2["sign"] in (1.0, -1.0)
+            u2 = np.asarray(unit2["direction"])
+            assert unit2["sign"] * (-lam @ sigma(Xb @ u2)) == pytest.approx(sup, rel=1e-9)
+            signs.add(unit["sign"])
+            signs.add(unit2["sign"])
+    assert signs == {1.0, -1.0}
+    sup, unit = arrangement_dual_sup(np.zeros(6), Xb, allp, Activation(act))
+    assert sup == 0.0 and unit["direction"] is None
+    assert arrangement_dual_sup(rng.standard_normal(6), Xb, allp[:0], Activation(act)) == (0.0, {})
+    one, _ = arrangement_dual_sup(lam, Xb, allp[:1], Activation(act))
+    A, c = np.where(allp[0], 1.0, -1.0)[:, None] * Xb, Xb.T @ (mult(allp[0]) * lam)
+    assert one == pytest.approx(max(cone_value(A, c), cone_value(A, -c)), rel=1e-9, abs=1e-15)
+
+
+def test_batched_back_substitution_solves_the_triangular_systems():
+    """_back_substitute: z with R z = -y for a batch of upper triangular R (checked by multiplying back)."""
+    from cvxnn.arrangements import _back_substitute
+
+    rng = np.random.default_rng(22)
+    for S in (1, 2, 4):
+        R = np.triu(rng.standard_normal((5, S, S))) + 3.0 * np.eye(S)
+        y = rng.standard_normal((5, S))
+        z = _back_substitute(R, y)
+        assert np.allclose(np.einsum("nst,nt->ns", R, z), -y, rtol=0, atol=1e-12)
+
+
+def test_compacting_the_passive_slots():
+    """_compact: the kept slots of the problems ids move to the front in their order, with their multipliers;
+    the other slots are empty (negative index, multiplier 0); k counts the kept ones; other problems are left."""
+    from cvxnn.arrangements import _compact
+
+    slot = np.array([[4, 7, 2, -1], [0, 1, 2, 3], [5, 6, -1, -1]])
+    mu = np.array([[0.4, 0.7, 0.2, 0.0], [1.0, 1.1, 1.2, 1.3], [0.5, 0.6, 0.0, 0.0]])
+    k = np.array([3, 4, 2])
+    keep = np.array([[False, True, True, False], [True, False, True, False]])
+    _compact(np.array([0, 1]), keep, slot, mu, k)
+    assert np.array_equal(slot[:, :2], [[7, 2], [0, 2], [5, 6]]) and np.all(slot[:2, 2:] < 0)
+    assert np.array_equal(mu, [[0.7, 0.2, 0.0, 0.0], [1.0, 1.2, 0.0, 0.0], [0.5, 0.6, 0.0, 0.0]])
+    assert np.array_equal(slot[2], [5, 6, -1, -1]) and np.array_equal(k, [2, 2, 2])
+
+
+def test_grid_of_single_precision_or_integer_points_is_double():
+    from cvxnn.models.hinges_1d import Grid1D
+
+    x = np.array([0.1, -0.3, 0.1, 2.0], dtype=np.float32)
+    g = Grid1D.of(x)
+    assert g.t.dtype == np.float64 and np.array_equal(g.t, np.unique(x.astype(np.float64)))
+    assert np.array_equal(g.t[g.index], x.astype(np.float64))
+    assert Grid1D.of([3, 1, 3]).t.dtype == np.float64
+
+
+def test_best_distinct_columns_look_past_many_copies_of_the_best():
+    """_best_distinct: ten copies of the best column, then two others: the 2 best distinct are the first copy and
+    the next column (the ranking prefix has to grow past the copies), the 3 best add the last one."""
+    from cvxnn.models.chains_1d import _best_distinct
+
+    a, b, c = np.array([1.0, 0.0, 2.0]), np.array([0.0, 1.0, 1.0]), np.array([3.0, 1.0, 0.0])
+    F = np.column_stack([a] * 10 + [b, c])
+    scores = np.array([9.0] * 10 + [5.0, 4.0])
+    assert list(_best_distinct(F, scores, 2, 1.0)) == [0, 10]
+    assert list(_best_distinct(F, scores, 3, 1.0)) == [0, 10, 11]
+    assert list(_best_distinct(F, scores, 5, 1.0)) == [0, 10, 11]
+
+
+def test_abs_chain_dictionary_without_its_matrix_and_without_columns(monkeypatch):
+    """A depth-3 abs-chain dictionary not materialised (scored chunk by chunk) gives lam^T ||x - a1| - a2|| for
+    every column, written here, and its oracle the largest |score| with that column's unit; a dictionary with no
+    columns has sup 0 and no unit."""
+    import cvxnn.models.chains_1d as ch
+
+    monkeypatch.setattr(ch, "CHUNK", 7)
+    x, rng = sorted_points(23, 6)
+    params = np.column_stack([rng.uniform(-2.0, 2.0, 30), rng.uniform(0.0, 3.0, 30)])
+    D = ch.AbsChainDictionary1D(x, params, 3, materialize=False)
+    lam = rng.standard_normal(6)
+    expected = lam @ np.abs(np.abs(x[:, None] - params[:, 0]) - params[:, 1])
+    assert D.matrix is None and np.allclose(D.scores(lam), expected, rtol=1e-12, atol=1e-14)
+    sup, unit = D.dual_sup(lam, x[:, None], "free")
+    j = int(np.argmax(np.abs(expected)))
+    assert sup == pytest.approx(abs(expected[j]), rel=1e-12) and unit == {"a": [float(v) for v in params[j]]}
+    assert ch.AbsChainDictionary1D(x, params[:0], 3).dual_sup(lam, x[:, None], "free") == (0.0, {})

@@ -380,26 +380,38 @@ def abs_chain_sup(x, lam, depth: int, chunk: int = 65_536, top: int = 0):
     (distinct columns, best first) as an array (k, L-1)."""
     lam = np.asarray(lam, dtype=np.float64)
     x = np.asarray(x, dtype=np.float64).reshape(-1)
+    scale = float(np.ptp(x)) or 1.0
     best, unit = 0.0, {}
     keep_v, keep_s = np.zeros((0, depth - 1)), np.zeros(0)
     for V in iter_abs_chain_vertices(x, depth, chunk):
-        scores = np.abs(lam @ abs_chain_features(x, V))
+        F = abs_chain_features(x, V)
+        scores = np.abs(lam @ F)
         j = int(np.argmax(scores))
         if scores[j] > best:
             best, unit = float(scores[j]), {"a": [float(v) for v in V[j]]}
         if top:
-            k = min(top, scores.size)
-            idx = np.argpartition(-scores, k - 1)[:k]
+            # many vertices share a column: keep the best DISTINCT columns of the chunk, and of the kept ones
+            idx = _best_distinct(F, scores, top, scale)
             keep_v, keep_s = np.vstack([keep_v, V[idx]]), np.concatenate([keep_s, scores[idx]])
             if keep_s.size > 4 * top:
-                order = np.argsort(-keep_s)[: 2 * top]
-                keep_v, keep_s = keep_v[order], keep_s[order]
+                idx = _best_distinct(abs_chain_features(x, keep_v), keep_s, 2 * top, scale)
+                keep_v, keep_s = keep_v[idx], keep_s[idx]
     if not top:
         return best, unit
-    order = np.argsort(-keep_s)
-    cols = abs_chain_features(x, keep_v[order])
-    distinct = dedupe_columns(cols, float(np.ptp(x)) or 1.0)[:top]
-    return best, unit, keep_v[order][distinct]
+    idx = _best_distinct(abs_chain_features(x, keep_v), keep_s, top, scale)
+    return best, unit, keep_v[idx]
+
+
+def _best_distinct(F: np.ndarray, scores: np.ndarray, k: int, scale: float) -> np.ndarray:
+    """Indices of the (at most) k best-scoring distinct nonzero columns of F, best first: deduplicated over a
+    prefix of the ranking that grows until it holds k distinct columns (or is the whole ranking)."""
+    order = np.argsort(-scores, kind="stable")
+    m = 4 * k
+    while True:
+        distinct = dedupe_columns(F[:, order[:m]], scale)
+        if distinct.size >= k or m >= order.size:
+            return order[distinct[:k]]
+        m *= 4
 
 
 @dataclass
