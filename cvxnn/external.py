@@ -27,7 +27,7 @@ from .network import Layer, Network, Penalty
 from .program import resolve_solver
 from .solvers import get_solver
 from .torch_interop import _torch
-from .validation import check_beta, check_choice, check_xy
+from .validation import check_choice, check_xy
 
 
 @dataclass
@@ -266,16 +266,10 @@ def certify_network(net, X, y, beta=None, *, bias: str | None = None, model: str
     program (for arrangements by pattern generation started from, and always including, the net's own activation
     patterns) and keeps the better of the polished and the given net.
     """
-    from .models import MODES
+    from .models import check_mode_and_beta
 
     X, y = check_xy(X, y)
-    mode = check_choice(mode, MODES, "mode")
-    if mode == "training":
-        beta = check_beta(beta)
-    elif beta is not None:
-        raise InvalidParameterError(
-            f"interpolation mode takes no beta (the beta -> 0 limit); received beta={beta!r}. Pass beta=None."
-        )
+    mode, beta = check_mode_and_beta(mode, beta)
     patterns = check_choice(patterns, ("exact", "sample"), "patterns mode (--patterns)")
     net = as_network(net, activation)
     arch, bias, output_bias = network_model(net, X.shape[1], model=model, bias=bias, inner_norm=inner_norm)

@@ -9,14 +9,16 @@ JSON output. They are also read-only mappings over that dict, so ``report["featu
 
 from __future__ import annotations
 
+from abc import abstractmethod
 from collections.abc import Mapping
 
 
 class Record(Mapping):
     """Base of cvxnn's report dataclasses: a read-only mapping over :meth:`to_dict`."""
 
-    def to_dict(self) -> dict:  # pragma: no cover - every subclass defines it
-        raise NotImplementedError
+    @abstractmethod
+    def to_dict(self) -> dict:
+        """The JSON-ready dict of the report."""
 
     def __getitem__(self, key):
         return self.to_dict()[key]

@@ -1,6 +1,7 @@
 """Figures: the dual certificate as a picture (``Trained.plot_dual``, ``cvxnn plot --dual``) for every model it
 draws, checked against the certificate's own oracle, and the fit figures (titles, legends, ranges, 2-D points)."""
 
+import matplotlib  # a dependency of cvxnn: these tests never skip
 import numpy as np
 import pytest
 
@@ -10,7 +11,6 @@ from cvxnn.data import noisy_sine, write_csv
 from cvxnn.errors import InvalidParameterError, UnsupportedCombinationError
 from cvxnn.plotting import DualPicture, fit_figure
 
-matplotlib = pytest.importorskip("matplotlib")
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 

@@ -37,6 +37,19 @@ def model_for(architecture, d: int):
     return importlib.import_module(FAMILIES[family(d)]).MODEL
 
 
+def check_mode_and_beta(mode, beta):
+    """(mode, beta) checked: training needs beta > 0, interpolation (the beta -> 0 limit) takes none."""
+    mode = check_choice(mode, MODES, "mode")
+    if mode == "training":
+        beta = check_beta(beta)
+    elif beta is not None:
+        raise InvalidParameterError(
+            f"interpolation mode takes no beta (it is the beta -> 0 limit); received beta={beta!r}. Pass beta=None "
+            "or use mode='training'."
+        )
+    return mode, beta
+
+
 def build(X, y, architecture=None, beta=None, *, duplicates: str = "error", mode: str = "training",
           progress: bool = False):
     """Build the convex program equivalent to training ``architecture`` on (X, y) with weight decay beta.
@@ -49,14 +62,7 @@ def build(X, y, architecture=None, beta=None, *, duplicates: str = "error", mode
     progress: a progress bar (stderr) while enumerating activation patterns.
     """
     architecture = TwoLayer() if architecture is None else architecture
-    mode = check_choice(mode, MODES, "mode")
-    if mode == "training":
-        beta = check_beta(beta)
-    elif beta is not None:
-        raise InvalidParameterError(
-            f"interpolation mode takes no beta (it is the beta -> 0 limit); received beta={beta!r}. Pass beta=None "
-            "or use mode='training'."
-        )
+    mode, beta = check_mode_and_beta(mode, beta)
     X, y = check_xy(X, y)
     model = model_for(architecture, X.shape[1])
     bias = architecture.resolve_bias(X.shape[1])
