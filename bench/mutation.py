@@ -66,7 +66,7 @@ GROUPS = {
     }),
     "oracles-nd": ("the exact oracles in d dimensions: the batched NNLS per pattern on its wall rows, gated ReLU, "
                    "wedges, the deep-abs pool", {
-        "cvxnn.models.arrangement": ["with_bias_column", "pattern_multipliers", "_affine", "pattern_vectors", "_walls",
+        "cvxnn.models.arrangement": ["with_bias_column", "_affine", "pattern_vectors", "_walls",
                                      "arrangement_dual_sup", "ArrangementProgram.dual_sup",
                                      "PatternGenerationProgram.dual_sup", "GatedProgram.dual_sup"],
         "cvxnn.arrangements": ["cone_sup", "_padded", "_nnls_batch", "_project_out", "_back_substitute", "_step_back",
@@ -318,9 +318,6 @@ VERDICTS: list[tuple[str, str, str, str, str]] = [
      "to float64"),
     ("cvxnn.models.deep_abs.pool.ChainPool.scores", r"np\.asarray\(lam, dtype=np\.float64\)",
      r"np\.asarray\(lam, (dtype=None)?\)", "equivalent", "label_scores meets lam only with float64 arrays"),
-    ("cvxnn.models.arrangement.pattern_multipliers", "", "", "equivalent",
-     "no caller: nothing in cvxnn calls pattern_multipliers (the oracle builds the vectors c_i with _affine and "
-     "pattern_vectors), so no result can change"),
 ]
 
 #: survivors of the tests that existed before tests/test_mutation_kills.py, killed by a test written for them:

@@ -3,6 +3,8 @@ names the defect it catches. As in tests/test_oracles_random_duals.py, every exp
 the definitions of the units, at random dual points, with literal tolerances.
 """
 
+import warnings
+
 import numpy as np
 import pytest
 
@@ -624,18 +626,20 @@ def test_streamed_abs_chain_oracle_at_depth_4(chunk):
         assert s32 == pytest.approx(s64, rel=1e-13)
 
 
-@pytest.mark.parametrize("chunk", [5, 65_536])
-def test_streamed_abs_chain_top_list_holds_the_best_distinct_columns(chunk):
+@pytest.mark.parametrize("chunk, stretch", [(5, 1.0), (65_536, 1.0), (65_536, 1e8)])
+def test_streamed_abs_chain_top_list_holds_the_best_distinct_columns(chunk, stretch):
     """abs_chain_sup(..., top=4) at depth 3, in small chunks and in one: exactly the 4 best distinct columns among
-    the vertices written here, best first."""
+    the vertices written here, best first; for data spread far, columns equal up to rounding relative to the data
+    range are one column."""
     x, rng = sorted_points(31, 8)
+    x = x * stretch
     for _ in range(3):
         lam = centred(rng, x.size)
         values, A = depth3_vertex_values(x, lam)
         cols = np.abs(np.abs(x[:, None] - A[:, 0]) - A[:, 1])
         best, seen = [], []
         for j in np.argsort(-values, kind="stable"):
-            if any(np.max(np.abs(cols[:, j] - s)) <= 1e-9 for s in seen):
+            if any(np.max(np.abs(cols[:, j] - s)) <= 1e-9 * stretch for s in seen):
                 continue
             seen.append(cols[:, j])
             best.append(values[j])
@@ -643,7 +647,7 @@ def test_streamed_abs_chain_top_list_holds_the_best_distinct_columns(chunk):
                 break
         _, _, V = abs_chain_sup(x, lam, 3, chunk=chunk, top=4)
         got = np.abs(lam @ np.abs(np.abs(x[:, None] - V[:, 0]) - V[:, 1]))
-        assert V.shape == (4, 2) and np.allclose(got, best, rtol=1e-12, atol=0)
+        assert V.shape == (4, 2) and np.allclose(got, best, rtol=1e-11, atol=0)
 
 
 def test_gated_relu_oracle_is_the_largest_pattern_norm_and_names_it():
@@ -844,3 +848,428 @@ def test_abs_chain_dictionary_without_its_matrix_and_without_columns(monkeypatch
     j = int(np.argmax(np.abs(expected)))
     assert sup == pytest.approx(abs(expected[j]), rel=1e-12) and unit == {"a": [float(v) for v in params[j]]}
     assert ch.AbsChainDictionary1D(x, params[:0], 3).dual_sup(lam, x[:, None], "free") == (0.0, {})
+
+
+# ---------------------------------------------------------------------------- work the fast oracles promise to save
+# Each oracle below has an exact fallback or an exact alternative that is much slower; the tests pin the work they
+# promise (a count, not a time): the batched NNLS settles on its own, the vertex stream visits each vertex once,
+# the best-distinct search deduplicates a prefix, the chain oracle reuses its last pass, the arrangement oracle
+# stops early.
+def unit_rows(rng, N, m, r, empty=0):
+    """N problems of m unit rows in R^r, the last ``empty`` of them zero (padding)."""
+    A = rng.standard_normal((N, m, r))
+    A /= np.linalg.norm(A, axis=2)[:, :, None]
+    if empty:
+        A[:, m - empty:] = 0.0
+    return A
+
+
+@pytest.mark.parametrize("m, r, empty", [(8, 4, 0), (6, 3, 2), (3, 5, 0), (12, 3, 0)])
+def test_batched_nnls_settles_on_its_own_and_equals_scipy(m, r, empty):
+    """_nnls_batch on random unit rows (rows leave the active set often: m > r): every problem converges within
+    the iteration budget (none left to the scipy fallback) from a cold start and from the most violated row, and
+    rho equals c + A^T mu for scipy's NNLS mu."""
+    from scipy.optimize import nnls
+
+    from cvxnn.arrangements import _nnls_batch
+
+    rng = np.random.default_rng(m * 100 + r)
+    N = 200
+    A, c = unit_rows(rng, N, m, r, empty), rng.standard_normal((N, r))
+    ref = np.array([c[b] + A[b].T @ nnls(A[b].T, -c[b])[0] for b in range(N)])
+    dots = np.einsum("nmr,nr->nm", A, c)
+    violated = dots.min(axis=1) < 0
+    for first in (None, np.argmin(dots, axis=1)):
+        if first is None:
+            rho, state = _nnls_batch(A, c)
+        else:  # the warm start needs a violated row
+            rho, state = _nnls_batch(A[violated], c[violated], first=first[violated])
+        want = ref if first is None else ref[violated]
+        assert np.all(state == 1), f"{np.sum(state != 1)} of {state.size} problems did not settle"
+        assert np.allclose(rho, want, rtol=0, atol=1e-10)
+
+
+def test_batched_nnls_stops_at_a_bound_with_an_upper_bound():
+    """With ``stop``: a problem whose |rho| falls to at most stop ends in state 2 with stop >= |rho| >= the exact
+    value (scipy's NNLS); the others converge to the exact value."""
+    from scipy.optimize import nnls
+
+    from cvxnn.arrangements import _nnls_batch
+
+    rng = np.random.default_rng(5)
+    N, m, r = 200, 5, 4
+    A, c = unit_rows(rng, N, m, r), rng.standard_normal((N, r))
+    exact = np.array([np.linalg.norm(c[b] + A[b].T @ nnls(A[b].T, -c[b])[0]) for b in range(N)])
+    stop = np.full(N, np.median(exact[exact > 1e-9]))
+    rho, state = _nnls_batch(A, c, stop)
+    val = np.linalg.norm(rho, axis=1)
+    assert set(np.unique(state)) == {1, 2}
+    assert np.all(val[state == 2] <= stop[state == 2] * (1 + 1e-12))
+    assert np.all(val[state == 2] >= exact[state == 2] * (1 - 1e-12) - 1e-15)
+    assert np.allclose(val[state == 1], exact[state == 1], rtol=1e-10, atol=1e-12)
+
+
+def test_cone_oracle_solves_every_problem_without_the_fallback(monkeypatch):
+    """cone_sup on a d = 3 arrangement (2-D data with a bias column): no problem is handed to scipy's NNLS."""
+    import cvxnn.arrangements as arr
+
+    calls = []
+    monkeypatch.setattr(arr, "_nnls_one", lambda A, c: calls.append(1) or c.copy())
+    rng = np.random.default_rng(8)
+    X = np.hstack([rng.standard_normal((12, 2)), np.ones((12, 1))])
+    patterns = arr.enumerate_patterns(X).patterns
+    walls = arr.pattern_walls(X, patterns, complete=True)
+    arr.cone_sup(rng.standard_normal((patterns.shape[0], 3)), X, walls)
+    assert calls == []
+
+
+def abs_chain_planes(depth):
+    """The planes of the depth-L chain-parameter arrangement, written here from the chain ||..|x - a1| - a2|.. -
+    a_{L-1}|: the kinks a1 +- a2 +- ... +- a_l = x_i (one plane per sign pattern and level, right-hand side a data
+    point) and a_l = 0 for l >= 2 (right-hand side 0). Returns [(normal, data_rhs)]."""
+    from itertools import product
+
+    k = depth - 1
+    planes = []
+    for level in range(1, k + 1):
+        for signs in product((1.0, -1.0), repeat=level - 1):
+            planes.append((np.array([1.0, *signs] + [0.0] * (k - level)), True))
+    for level in range(2, k + 1):
+        normal = np.zeros(k)
+        normal[level - 1] = 1.0
+        planes.append((normal, False))
+    return planes
+
+
+def raw_vertices(x, depth):
+    """Every solution of k = L - 1 independent planes with every choice of data points (a_l >= 0 for l >= 2, up to
+    1e-12 times the data range, then clipped at 0): the multiset the vertex stream yields, solved here one by one."""
+    from itertools import combinations, product
+
+    u = np.unique(x)
+    k = depth - 1
+    planes = abs_chain_planes(depth)
+    out = []
+    for S in combinations(planes, k):
+        N = np.array([p[0] for p in S])
+        if abs(np.linalg.det(N)) <= 1e-9:
+            continue
+        for pts in product(u, repeat=sum(p[1] for p in S)):
+            it = iter(pts)
+            a = np.linalg.solve(N, np.array([next(it) if p[1] else 0.0 for p in S]))
+            if np.all(a[1:] >= -1e-12 * np.ptp(u)):
+                out.append(np.concatenate([a[:1], np.maximum(a[1:], 0.0)]))
+    return np.array(out)
+
+
+def sorted_rows(V, scale):
+    V = np.round(V / scale, 8) + 0.0  # (+ 0.0: no negative zeros)
+    return V[np.lexsort(V.T[::-1])]
+
+
+@pytest.mark.parametrize("depth, n, offset, stretch", [(3, 5, 0.0, 1.0), (4, 4, 0.0, 1.0), (4, 4, 1e6, 1.0),
+                                                       (4, 5, 0.0, 1e7)])
+def test_vertex_stream_yields_every_vertex_once(depth, n, offset, stretch):
+    """iter_abs_chain_vertices, in chunks of any size, yields exactly the multiset of vertices solved here (each
+    once: no chunk rescans another, none is skipped, vertices with a_l = 0 kept), also for data far from 0 where
+    0 or spread far (the a_l >= 0 test is relative to the data range: a_l = 0 comes out of rounding as about
+    -1e-16 times the data)."""
+    from cvxnn.models.chains_1d import iter_abs_chain_vertices
+
+    x, _ = sorted_points(depth * 10 + n, n)
+    x = x * stretch + offset
+    want = raw_vertices(x, depth)
+    scale = max(np.ptp(x), 1.0)
+    for chunk in (1, 3, 7, 65_536):
+        got = np.vstack(list(iter_abs_chain_vertices(x, depth, chunk)))
+        assert got.shape == want.shape
+        assert np.array_equal(sorted_rows(got, scale), sorted_rows(want, scale))
+
+
+def test_best_distinct_deduplicates_a_prefix_only(monkeypatch):
+    """_best_distinct with k distinct columns among the first 4k of the ranking deduplicates only that prefix (the
+    point of the prefix: a chunk holds up to 65,536 vertices), and grows it 4x at a time when it holds fewer."""
+    import cvxnn.models.chains_1d as ch
+
+    sizes = []
+    real = ch.dedupe_columns
+    monkeypatch.setattr(ch, "dedupe_columns", lambda F, scale: sizes.append(F.shape[1]) or real(F, scale))
+    rng = np.random.default_rng(4)
+    F = rng.standard_normal((5, 1000))
+    scores = rng.uniform(0, 1, 1000)
+    assert len(ch._best_distinct(F, scores, 3, 1.0)) == 3 and sizes == [12]
+    sizes.clear()
+    F[:, :] = F[:, :1]  # every column the same: the prefix grows to the whole ranking
+    assert len(ch._best_distinct(F, scores, 3, 1.0)) == 1 and sizes == [12, 48, 192, 768, 1000]
+
+
+def test_chain_oracle_reuses_its_last_pass(monkeypatch):
+    """ChainOracle answers dual_sup and top_units at the same dual point from one streamed pass, and makes a new
+    pass for a new point."""
+    import cvxnn.models.chains_1d as ch
+
+    passes = []
+    real = ch.abs_chain_sup
+    monkeypatch.setattr(ch, "abs_chain_sup", lambda *a, **k: passes.append(1) or real(*a, **k))
+    x, rng = sorted_points(12, 7)
+    oracle = ch.ChainOracle(x[:, None], np.sin(x), cvxnn.Deep1D(3, "abs"), 0.1, "training")
+    lam = centred(rng, 7)
+    sup, unit = oracle.dual_sup(lam)
+    cols = oracle.top_units(lam, 3)
+    assert oracle.dual_sup(lam) == (sup, unit) and len(passes) == 1
+    assert abs(lam @ cols[:, 0]) == pytest.approx(sup, rel=1e-12)
+    oracle.dual_sup(2.0 * lam)
+    assert len(passes) == 2
+
+
+def test_arrangement_oracle_stops_early(monkeypatch):
+    """arrangement_dual_sup asks the cone oracle for the early-stopped visit (patterns by decreasing bound, skipped
+    once none can win): on 40 points in d = 2 it solves fewer (pattern, sign) problems than computing every
+    pattern's value, and its max is exact."""
+    import cvxnn.arrangements as arr
+    import cvxnn.models.arrangement as am
+    from cvxnn.activations import Activation
+
+    solved = []
+    real = arr._nnls_batch
+    monkeypatch.setattr(arr, "_nnls_batch", lambda A, c, *a, **k: solved.append(A.shape[0]) or real(A, c, *a, **k))
+    rng = np.random.default_rng(9)
+    Xb = np.hstack([rng.standard_normal((40, 2)), np.ones((40, 1))])
+    patterns = arr.enumerate_patterns(Xb).patterns
+    lam = centred(rng, 40)
+    best, _ = am.arrangement_dual_sup(lam, Xb, patterns, Activation("relu"))
+    early = sum(solved)
+    exact = am.pattern_values(lam, Xb, patterns, Activation("relu"))
+    assert best == pytest.approx(exact.max(), rel=1e-12)
+    assert 0 < early < 0.8 * (sum(solved) - early)  # measured: 2,045 of 3,110 problems
+
+
+def test_step_back_moves_to_the_first_multiplier_that_reaches_zero():
+    """_step_back (Lawson-Hanson's inner step), values worked out here: from mu towards z, the step alpha = min over
+    passive slots with z_i <= 0 of mu_i / (mu_i - z_i); mu + alpha (z - mu); every passive slot at zero leaves (the
+    one that set alpha always), empty slots stay zero."""
+    from cvxnn.arrangements import _step_back
+
+    mu = np.array([[1.0, 2.0, 1.0, 0.0],   # slot 1 hits zero first (alpha = 2 / 4 = 0.5)
+                   [1.0, 1.0, 0.0, 0.0],   # both hit zero at alpha = 0.5: both leave
+                   [1.0, 1.0, 0.0, 0.0]])  # z_0 = 0 exactly: alpha = 1, mu = z
+    z = np.array([[3.0, -2.0, 2.0, 5.0],
+                  [-1.0, -1.0, 0.0, 0.0],
+                  [0.0, 2.0, 0.0, 0.0]])
+    passive = np.array([[True, True, True, False], [True, True, False, False], [True, True, False, False]])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # 0 / 0 in the empty slots is expected: it must not reach the user
+        new, keep = _step_back(mu, z, passive)
+    assert np.array_equal(keep, [[True, False, True, False], [False, False, False, False],
+                                 [False, True, False, False]])
+    assert np.array_equal(new, [[2.0, 0.0, 1.5, 0.0], [0.0, 0.0, 0.0, 0.0], [0.0, 2.0, 0.0, 0.0]])
+
+
+def half_space_bounds(A_list, C):
+    """Per pattern and sign, the projection of +-c onto the half-space of the most violated unit row, written here:
+    sqrt(|c|^2 - min(0, min_a a^T c)^2) (an upper bound of the cone value, exact for a cone with one row)."""
+    out = np.zeros((len(A_list), 2))
+    for k, A in enumerate(A_list):
+        for side, c in enumerate((C[k], -C[k])):
+            worst = min(0.0, float(np.min(A @ c))) if len(A) else 0.0
+            out[k, side] = np.sqrt(max(c @ c - worst ** 2, 0.0))
+    return out
+
+
+def cone_rows(X, walls, p):
+    """The unit rows of pattern p's cone as stored in ``walls``, written here."""
+    a, b = walls.indptr[p], walls.indptr[p + 1]
+    R = walls.signs[a:b, None] * X[walls.rows[a:b]]
+    return R / np.linalg.norm(R, axis=1)[:, None]
+
+
+def test_cone_oracle_on_chosen_patterns_integer_vectors_and_zero_vectors():
+    """cone_sup with ``idx`` (patterns in any order, repeated) gives the brute-force value of each chosen cone;
+    integer vectors give the values of the same numbers as floats; a zero vector has value 0 and direction 0,
+    without a warning."""
+    import cvxnn.arrangements as arr
+
+    X, patterns, rng = small_arrangement(4)
+    walls = arr.pattern_walls(X, patterns, complete=True)
+    idx = np.array([5, 2, 2, 0, len(patterns) - 1])
+    C = rng.integers(-3, 4, size=(idx.size, 3))
+    values, dirs = arr.cone_sup(C, X, walls, idx)
+    for k, p in enumerate(idx):
+        A = np.where(patterns[p], 1.0, -1.0)[:, None] * X
+        assert values[k] == pytest.approx([cone_value(A, C[k]), cone_value(A, -C[k])], rel=1e-9, abs=1e-12)
+    assert np.array_equal(values, arr.cone_sup(C.astype(np.float64), X, walls, idx)[0])
+    C0 = np.zeros((2, 3))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        v0, d0 = arr.cone_sup(C0, X, walls, [1, 3])
+    assert np.array_equal(v0, np.zeros((2, 2))) and np.array_equal(d0, np.zeros((2, 2, 3)))
+
+
+def test_cone_oracle_below_a_threshold_keeps_the_half_space_bound(monkeypatch):
+    """With a threshold just above each pattern's half-space bound (computed here), cone_sup solves nothing and
+    returns those bounds; with no threshold it returns the exact values (never above the bounds)."""
+    import cvxnn.arrangements as arr
+
+    X, patterns, rng = small_arrangement(6)
+    walls = arr.pattern_walls(X, patterns, complete=True)
+    C = rng.standard_normal((patterns.shape[0], 3))
+    bounds = half_space_bounds([cone_rows(X, walls, p) for p in range(len(walls))], C)
+    solved = []
+    real = arr._nnls_batch
+    monkeypatch.setattr(arr, "_nnls_batch", lambda A, c, *a, **k: solved.append(A.shape[0]) or real(A, c, *a, **k))
+    values, _ = arr.cone_sup(C, X, walls, threshold=bounds.max(axis=1) * (1 + 1e-9))
+    assert solved == [] and np.allclose(values, bounds, rtol=1e-12, atol=0)
+    exact, _ = arr.cone_sup(C, X, walls)
+    assert solved and np.all(exact <= bounds * (1 + 1e-12)) and np.any(exact < bounds * (1 - 1e-6))
+
+
+def test_cone_oracle_on_half_spaces():
+    """Cones of one row (half-spaces), built by hand: the value is the closed form sqrt(|c|^2 - min(0, a^T c)^2)
+    for +c and -c."""
+    import cvxnn.arrangements as arr
+
+    rng = np.random.default_rng(10)
+    X = rng.standard_normal((5, 3))
+    walls = arr.Walls(np.arange(6, dtype=np.int64), np.array([0, 1, 2, 3, 4]), np.array([1.0, -1.0, 1.0, 1.0, -1.0]),
+                      False)
+    C = rng.standard_normal((5, 3))
+    values, _ = arr.cone_sup(C, X, walls)
+    a = walls.signs[:, None] * X / np.linalg.norm(X, axis=1)[:, None]
+    t = np.einsum("kr,kr->k", a, C)
+    want = np.column_stack([np.sqrt(np.einsum("kr,kr->k", C, C) - np.minimum(t, 0.0) ** 2),
+                            np.sqrt(np.einsum("kr,kr->k", C, C) - np.minimum(-t, 0.0) ** 2)])
+    assert np.allclose(values, want, rtol=1e-12, atol=0)
+
+
+@pytest.mark.parametrize("n", [60, 70])
+def test_cone_oracle_with_many_rows(n):
+    """Cones given by every row of 60 or 70 points (near and above the largest padding size): the values equal
+    scipy's NNLS projection on those rows, computed here."""
+    from scipy.optimize import nnls
+
+    import cvxnn.arrangements as arr
+
+    rng = np.random.default_rng(11)
+    X = np.hstack([rng.standard_normal((n, 2)), np.ones((n, 1))])
+    u = rng.standard_normal((12, 3))
+    patterns = (X @ u.T > 0).T  # 12 patterns of random directions (each cone holds its direction)
+    walls = arr.pattern_walls(X, patterns, complete=False)
+    assert np.all(walls.counts() == n)
+    C = rng.standard_normal((12, 3))
+    values, _ = arr.cone_sup(C, X, walls)
+    for k, p in enumerate(patterns):
+        A = np.where(p, 1.0, -1.0)[:, None] * X / np.linalg.norm(X, axis=1)[:, None]
+        for side, c in enumerate((C[k], -C[k])):
+            assert values[k, side] == pytest.approx(np.linalg.norm(c + A.T @ nnls(A.T, -c)[0]), rel=1e-9, abs=1e-12)
+
+
+def test_unit_rows_of_walls():
+    """Walls.unit_rows: sign times X_i / |X_i| for each stored row, in float64 for float32 data, zero for a zero
+    row (without a warning), recomputed for another X (the cache is per X)."""
+    import cvxnn.arrangements as arr
+
+    X = np.array([[3.0, 4.0], [0.0, 0.0], [1.0, -1.0]], dtype=np.float32)
+    walls = arr.Walls(np.array([0, 2, 3], dtype=np.int64), np.array([0, 1, 2]), np.array([1.0, -1.0, -1.0]), False)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        U = walls.unit_rows(X)
+    assert U.dtype == np.float64
+    assert np.array_equal(U[1], [0.0, 0.0]) and np.allclose(U[[0, 2]], [[0.6, 0.8], [-2 ** -0.5, 2 ** -0.5]],
+                                                                rtol=0, atol=1e-15)
+    U2 = walls.unit_rows(2.0 * X[::-1])
+    assert np.allclose(U2, [[2 ** -0.5, -2 ** -0.5], [0.0, 0.0], [-0.6, -0.8]], rtol=0, atol=1e-15)
+
+
+def cone_max(C, patterns, unit):
+    """max over patterns p and signs s of the projection of s c_p onto p's full cone, by scipy's NNLS, here."""
+    from scipy.optimize import nnls
+
+    best = 0.0
+    for c, pat in zip(C, patterns):
+        A = np.where(pat, 1.0, -1.0)[:, None] * unit
+        for s in (1.0, -1.0):
+            best = max(best, float(np.linalg.norm(s * c + A.T @ nnls(A.T, -s * c)[0])))
+    return best
+
+
+def test_arrangement_oracle_repairs_cones_that_lost_a_wall():
+    """arrangement_dual_sup handed wall rows that miss one wall of every pattern with more than 3 (so those cones
+    are too big): the value equals scipy's NNLS over every row of every cone, computed here, and the unit it
+    reports lies in its pattern's full cone and attains the value (at dual points where the cut cones alone
+    would overstate it)."""
+    import cvxnn.arrangements as arr
+    from cvxnn.activations import Activation
+    from cvxnn.models.arrangement import arrangement_dual_sup
+
+    rng = np.random.default_rng(4)
+    Xb = np.hstack([rng.standard_normal((9, 2)), np.ones((9, 1))])
+    patterns = arr.enumerate_patterns(Xb).patterns
+    walls = arr.pattern_walls(Xb, patterns, complete=True)
+    keep = np.ones(walls.rows.size, dtype=bool)
+    keep[walls.indptr[1:][walls.counts() > 3] - 1] = False
+    cnt = np.bincount(walls.pattern_of_entry()[keep], minlength=len(walls))
+    cut = arr.Walls(np.concatenate([[0], np.cumsum(cnt)]), walls.rows[keep], walls.signs[keep], False)
+    unit = Xb / np.linalg.norm(Xb, axis=1)[:, None]
+    repaired = 0
+    for _ in range(40):
+        lam = rng.standard_normal(9)
+        C = np.array([Xb.T @ (pat * lam) for pat in patterns])
+        if arr.cone_sup(C, Xb, cut)[0].max() <= 1.0001 * cone_max(C, patterns, unit):
+            continue  # the cut cones do not overstate the sup at this point: nothing to repair
+        repaired += 1
+        sup, u = arrangement_dual_sup(lam, Xb, patterns, Activation("relu"), walls=cut)
+        assert sup == pytest.approx(cone_max(C, patterns, unit), rel=1e-9)
+        d = np.asarray(u["direction"])
+        A = np.where(patterns[u["pattern"]], 1.0, -1.0)[:, None] * unit
+        assert np.all(A @ d >= -1e-9) and abs(lam @ np.maximum(Xb @ d, 0.0)) == pytest.approx(sup, rel=1e-9)
+        if repaired == 3:
+            break
+    assert repaired >= 1  # the situation tested happened
+
+
+def test_arrangement_program_cone_rows_are_the_walls_or_every_row():
+    """The arrangement program's cone rows: with walls, those of the enumerated arrangement (fewer than n per
+    pattern here); without, every nonzero row of X with the pattern's sign."""
+    import cvxnn.arrangements as arr
+    from cvxnn.models.arrangement import _walls
+
+    rng = np.random.default_rng(12)
+    Xb = np.hstack([rng.standard_normal((10, 2)), np.ones((10, 1))])
+    Xb[3] = 0.0
+    arrangement = arr.enumerate_patterns(Xb)
+    every = _walls(arrangement, Xb, False)
+    assert np.all(every.counts() == 9)
+    for p, pat in enumerate(arrangement.patterns):
+        rows = every.rows[every.indptr[p]: every.indptr[p + 1]]
+        assert sorted(rows) == [i for i in range(10) if i != 3]
+        assert np.array_equal(every.signs[every.indptr[p]: every.indptr[p + 1]], np.where(pat[rows], 1.0, -1.0))
+    w = _walls(arrangement, Xb, True)
+    assert np.all(w.counts() < 9) and np.array_equal(w.rows, arrangement.walls(Xb).rows)
+
+
+def test_cone_oracle_early_stop_over_several_chunks(monkeypatch):
+    """stop_below=True when every bound stays above the best value: 6,000 thin square pyramids (half-angle a
+    around a random axis e, walls e sin a -+ d_i cos a) and c = (d_1 + d_2) / sqrt 2 (+c and -c alike): the
+    half-space bound is sqrt(1 - cos^2 a / 2) and the value, at the corner e + tan a (d_1 + d_2), is
+    sqrt 2 tan a / sqrt(1 + 2 tan^2 a) (both worked out here), so the visit goes through every chunk of patterns
+    and solves each (pattern, sign) problem once."""
+    import cvxnn.arrangements as arr
+
+    P, a = 6000, 0.1
+    rng = np.random.default_rng(13)
+    frames = np.linalg.qr(rng.standard_normal((P, 3, 3)))[0]  # columns: e, d1, d2
+    e, d1, d2 = frames[:, :, 0], frames[:, :, 1], frames[:, :, 2]
+    normals = np.stack([e * np.sin(a) - d * s * np.cos(a) for d in (d1, d2) for s in (1.0, -1.0)], axis=1)
+    X = normals.reshape(-1, 3)
+    walls = arr.Walls(np.arange(0, 4 * P + 1, 4, dtype=np.int64), np.arange(4 * P), np.ones(4 * P), False)
+    C = (d1 + d2) / np.sqrt(2.0)
+    solved = []
+    real = arr._nnls_batch
+    monkeypatch.setattr(arr, "_nnls_batch", lambda A, c, *x, **k: solved.append(A.shape[0]) or real(A, c, *x, **k))
+    values, _ = arr.cone_sup(C, X, walls, stop_below=True)
+    t = np.tan(a)
+    assert np.allclose(values, np.sqrt(2.0) * t / np.sqrt(1.0 + 2.0 * t * t), rtol=1e-9, atol=0)
+    assert sum(solved) == 2 * P and len(solved) >= 3
+    bound = np.sqrt(1.0 - np.cos(a) ** 2 / 2.0)
+    values, _ = arr.cone_sup(C, X, walls, threshold=bound * (1 + 1e-9))
+    assert np.allclose(values, bound, rtol=1e-9, atol=0)

@@ -50,16 +50,6 @@ def with_bias_column(X: np.ndarray, bias: str) -> np.ndarray:
     return np.hstack([X, np.ones((X.shape[0], 1))]) if bias == "penalized" else X
 
 
-def pattern_multipliers(patterns: np.ndarray, activation: Activation) -> np.ndarray:
-    """M_i as an (n, P) array of diagonals: the feature of a unit in cone K_i is M_i Xb u."""
-    D = patterns.T.astype(np.float64)
-    if activation.name == "relu":
-        return D
-    if activation.name == "leaky":
-        return D + activation.slope * (1.0 - D)
-    return 2.0 * D - 1.0  # abs
-
-
 def _affine(activation: Activation) -> tuple[float, float]:
     """M_i = a D_i + b I: (a, b) for relu (1, 0), leaky (1 - slope, slope) and abs (2, -1)."""
     if activation.name == "relu":
