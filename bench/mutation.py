@@ -13,7 +13,9 @@ mutmut copies cvxnn/ and tests/ into mutants/ and runs pytest there with mutants
 checks that the tests really import the mutated copy (not an installed or editable cvxnn) with planted mutants
 (:data:`PLANTED`): each must make a named test fail when run directly in mutants/, and must be killed in mutmut's
 own run; otherwise the script stops. Which functions are run is :data:`GROUPS`; every survivor needs a verdict in
-:data:`VERDICTS` ("equivalent": it cannot change behaviour; "accepted": it does not matter for correctness), and
+:data:`VERDICTS` ("equivalent": it cannot change a returned value, an error, a message or a warning; some change
+only the work done, and their reason says "work only"; "accepted": it does not matter for correctness, allowed
+outside the strict groups only), and
 every mutant that survived the tests that existed before this file and is killed by a test added for it is listed
 in :data:`KILLED_BY_NEW_TESTS` (checked here by running that test against the mutant).
 
@@ -142,14 +144,9 @@ VERDICTS: list[tuple[str, str, str, str, str]] = [
     ("cvxnn.models.chains_1d.abs_chain_sup", r"\.reshape\(-1\)", r"\.reshape\(None\)", "equivalent",
      "np.unique and abs_chain_features flatten x themselves: a column gives the same value (the depth-4 test "
      "checks it)"),
-    ("cvxnn.models.chains_1d.iter_abs_chain_vertices", r"^for start in range\(0, total, chunk\):$",
-     r"^for start in range\(1, total, chunk\):$", "accepted",
-     "drops one vertex per plane set, the one with every data coordinate at the smallest point; its column is also "
-     "that of another vertex (e.g. |x - x_min| = ||x - x_max| - (x_max - x_min)| on the data), and the grid tests "
-     "at depths 3 and 4 agree; not proven for every depth"),
     ("cvxnn.arrangements._compact", r"order, axis=1\)$", r"order, \)$", "equivalent",
      "take_along_axis works on the last axis by default, axis 1 of these 2-D arrays"),
-    ("cvxnn.models.arrangement.arrangement_dual_sup", r"complete=False\)$", r"complete=None\)$", "equivalent",
+    ("cvxnn.models.arrangement.*", r"complete=False\)+$", r"complete=None\)+$", "equivalent",
      "None is falsy: pattern_walls takes every row, as with False"),
     ("cvxnn.certify.relative_difference", r'float\("inf"\)', r'float\("INF"\)', "equivalent",
      "float() reads 'INF' and 'inf' alike"),
@@ -177,9 +174,6 @@ VERDICTS: list[tuple[str, str, str, str, str]] = [
     ("cvxnn.models.chains_1d._best_distinct", r"^m \*= 4$", r"^m = 4$", "detected",
      "the prefix stops growing: when copies of the best column fill it the loop never ends (the added test, ten "
      "copies, runs into the time limit)"),
-    ("cvxnn.models.chains_1d._best_distinct", r"^if distinct\.size >= k or m >= order\.size:$",
-     r"^if distinct\.size >= k and m >= order\.size:$", "accepted",
-     "the prefix then grows to the whole ranking before returning (slower): the same first k distinct columns"),
     ("cvxnn.models.chains_1d.AbsChainDictionary1D.dual_sup", r"np\.asarray\(lam, dtype=np\.float64\)",
      r"np\.asarray\(lam, (dtype=None)?\)", "equivalent", "the scores are float64 features times lam (promoted)"),
     ("cvxnn.models.chains_1d.AbsChainDictionary1D.dual_sup", r"^j = int\(np\.argmax\(sc\)\) if sc\.size else 0$",
@@ -196,43 +190,24 @@ VERDICTS: list[tuple[str, str, str, str, str]] = [
      "distinct columns of a longer prefix are the same"),
     ("cvxnn.models.chains_1d.abs_chain_sup", r"^scale = float\(np\.ptp\(x\)\) or 1\.0$", r"or 2\.0$", "equivalent",
      "differs only when all points coincide: then every column is constant and none is kept or scored above 0"),
-    ("cvxnn.models.chains_1d.abs_chain_sup", r"^scale = float\(np\.ptp\(x\)\) or 1\.0$", r"and 1\.0$", "accepted",
-     "only the rounding scale of the duplicate-column test of the top list (1e-9 instead of 1e-9 times the data "
-     "range); the sup does not use it"),
     ("cvxnn.models.chains_1d.iter_abs_chain_vertices", r"np\.asarray\(x, dtype=np\.float64\)",
      r"np\.asarray\(x, (dtype=None)?\)", "equivalent", "its only caller, abs_chain_sup, passes float64 x"),
     ("cvxnn.models.chains_1d.iter_abs_chain_vertices", r"^scale = float\(np\.ptp\(u\)\) or 1\.0$",
      r"or 2\.0$", "equivalent",
      "the scale differs only when all points coincide: then every chain is constant on the data and scores 0 "
      "against a centred lam"),
-    ("cvxnn.models.chains_1d.iter_abs_chain_vertices", r"^scale = float\(np\.ptp\(u\)\) or 1\.0$",
-     r"and 1\.0$", "accepted",
-     "only the rounding tolerance of the a_l >= 0 filter changes (1e-12 instead of 1e-12 times the data range); "
-     "it adds (clipped to a_l = 0) or drops only boundary vertices, see the a_l filter entries"),
     ("cvxnn.models.chains_1d.iter_abs_chain_vertices", r"^if abs\(np\.linalg\.det\(N\)\) <= 1e-9:$", r"< 1e-9:$",
      "equivalent", "the normals have entries 0 and +-1: det N is an integer up to rounding, never 1e-9"),
     ("cvxnn.models.chains_1d.iter_abs_chain_vertices", r"^for start in range\(0, total, chunk\):$",
      r"^for start in range\(0, chunk\):$", "detected",
      "65,536 overlapping chunks per plane set: the scan does not end in the time limit"),
-    ("cvxnn.models.chains_1d.iter_abs_chain_vertices", r"^for start in range\(0, total, chunk\):$",
-     r"^for start in range\(0, total, \):$", "accepted",
-     "chunks start at every vertex: the same vertices, each scanned up to chunk times (slower, same max)"),
-    ("cvxnn.models.chains_1d.iter_abs_chain_vertices", r"^flat = np\.arange\(start, ", r"^flat = np\.arange\(min\(",
-     "accepted", "each chunk rescans every earlier vertex too: the same set, slower, same max"),
     ("cvxnn.models.chains_1d.iter_abs_chain_vertices", r"^V = V\[np\.all\(V\[:, 1:\] >= -1e-12 \* scale",
      r"V\[:, 2:\] >= -1e-12 \* scale|>= -1\.000000000001 \* scale", "equivalent",
      "the filter keeps more vertices, each clipped to a_l >= 0 on the next line: valid chains, whose scores cannot "
      "exceed the exact sup, and every vertex of the original scan is still scanned"),
-    ("cvxnn.models.chains_1d.iter_abs_chain_vertices", r"^V = V\[np\.all\(V\[:, 1:\] >= -1e-12 \* scale",
-     r"> -1e-12 \* scale|>= -1e-12 / scale|>= \+1e-12 \* scale", "accepted",
-     "drops only boundary vertices (a_l = 0 up to rounding); the column of such a vertex is also the column of one "
-     "with a_l > 0 (e.g. |x - x_j| = ||x - x_min| - (x_j - x_min)| on the data), so the max is the same (the grid "
-     "tests at depths 3 and 4 agree)"),
     ("cvxnn.models.chains_1d.ChainOracle._pass", r"^lam = np\.asarray\(lam, dtype=np\.float64\)$",
      r"^lam = np\.asarray\(lam, (dtype=None)?\)$", "equivalent",
      "abs_chain_sup casts lam to float64; only the bytes of the cache key differ (a miss, never a wrong hit)"),
-    ("cvxnn.models.chains_1d.ChainOracle._pass", r'getattr\(self, "_last"', r'getattr\(None, |"XX_lastXX"|"_LAST"',
-     "accepted", "the cache of the last oracle pass is never hit: every call recomputes the same pass (slower)"),
     ("cvxnn.models.chains_1d.ramp_dual_sup", r"^lam = np\.asarray\(lam, dtype=np\.float64\)$",
      r"^lam = np\.asarray\(lam, (dtype=None)?\)$", "equivalent",
      "lam is only used through Grid1D.aggregate, which casts it to float64"),
@@ -266,21 +241,14 @@ VERDICTS: list[tuple[str, str, str, str, str]] = [
     ("cvxnn.models.arrangement.arrangement_dual_sup", r"^C = pattern_vectors\(lam, Xb, patterns, activation, D\)$",
      r"activation, (None)?\)$", "equivalent",
      "D is only a cache of the patterns as float64: pattern_vectors computes the same D without it"),
-    ("cvxnn.models.arrangement.arrangement_dual_sup", r"stop_below=True\)$", r"stop_below=(None|False)\)$|walls, \)$",
-     "accepted", "stop_below only skips the patterns whose bound cannot beat the best value found (speed): the "
-     "maximum is the same, exact either way"),
     ("cvxnn.models.wedge.WedgeDictionary.scores", r"np\.asarray\(lam, dtype=np\.float64\)",
      r"np\.asarray\(lam, (dtype=None)?\)", "equivalent", "the float64 matrix promotes lam: matrix.T @ lam is float64"),
     # the batched NNLS of the cone oracle: a converged answer is KKT-checked in _nnls_batch (positive multipliers
     # on the passive rows, no violated row); problems that do not settle go to scipy's NNLS (_nnls_one)
-    ("cvxnn.arrangements.*", r'einsum\("[a-z,>-]+"', r'einsum\("[A-Z,>-]+"', "equivalent",
+    ("cvxnn.*", r'einsum\("[a-z,>-]+"', r'einsum\("[A-Z,>-]+"', "equivalent",
      "einsum reads upper-case subscripts as it reads lower-case ones"),
     ("cvxnn.arrangements._step_back", r"errstate", r"errstate", "equivalent",
      "only whether numpy warns about 0/0 in the ratios; the values are the same"),
-    ("cvxnn.arrangements._step_back", "", "", "accepted",
-     "the step back only picks the next passive set: every passive set is accepted only with positive multipliers "
-     "and the answer only once no row is violated (the KKT conditions, checked in _nnls_batch), and problems that "
-     "do not settle in CONE_MAX_ITER iterations are solved by scipy's NNLS; so it changes the speed, not the value"),
     ("cvxnn.arrangements._project_out", r"^for _ in range\(2\):", r"^for _ in range\(3\):", "equivalent",
      "a third Gram-Schmidt pass: the same projection (more accurate rounding)"),
     ("cvxnn.arrangements._project_out", r"^good = nv > 1e-13 \* np\.maximum",
@@ -289,15 +257,244 @@ VERDICTS: list[tuple[str, str, str, str, str]] = [
     ("cvxnn.arrangements._project_out", r"^ok &= good \| ~present$", r"^ok = good \| ~present$|^ok \|= ",
      "equivalent", "the passive rows are linearly independent by construction (a row enters only with an "
      "independent part, rows only leave), so every present row is good and ok stays True"),
-    ("cvxnn.arrangements._project_out",
-     r"^present = np\.any|^ok &= good \| ~present$|^R\[:, s, s\] = np\.where\(good, nv, 1\.0\)$|^Q\[:, s\] = ",
-     "", "accepted",
-     "the refactorisation then reports failure (ok False) or gives NaN, which no acceptance test passes "
-     "(NaN > 0 is False): those problems are solved by scipy's NNLS instead; slower, same value (an empty slot's "
-     "diagonal of 2 instead of 1 divides y = 0)"),
-    ("cvxnn.arrangements._project_out", r"^good = nv > 1e-13 \* np\.maximum", r"^good = nv > 1\.0000000000001 \*",
-     "accepted", "no row is ever good: the refactorisation reports failure and scipy's NNLS solves those problems "
-     "(slower, same value)"),
+    # the cone oracle's batching: padding, chunks, the order of the visit (work only, or no change at all)
+    ("cvxnn.arrangements._padded",
+     r"^sizes = np\.array\(\[0, 1, 2, 3, 4, 5, 6, 7, 8, 10, 12, 14, 16, 20, 24, 32, 48, 64\]\)$",
+     r"^sizes = np\.array\(\[[0-9, ]+\]\)$", "equivalent",
+     "work only: one entry raised by one keeps the table sorted, so searchsorted still pads each pattern to a size "
+     ">= its wall count (zero rows, which never enter an active set); only how much padding changes"),
+    ("cvxnn.arrangements._padded", r"^big = m > sizes\[-1\]$", r"^big = m (>=|> sizes\[\+1\]|> sizes\[-2\])",
+     "equivalent", "work only: more patterns are padded to the next power of two, 2^ceil(log2 m) >= m (m = 64 "
+     "gives 64 either way)"),
+    ("cvxnn.arrangements._padded", r"^out\[big\] = 2 \*\* np\.ceil", r"^out\[big\] = 3 \*\* np\.ceil|astype\(None\)$",
+     "equivalent", "work only: 3^ceil(log2 m) >= m pads more; astype(None) gives float64 values written into the "
+     "integer array out (the same integers)"),
+    ("cvxnn.arrangements.cone_sup", r"np\.asarray\(idx, dtype=np\.int64\)\.reshape\(-1\)$",
+     r"np\.asarray\(idx, (dtype=None)?\)\.reshape\(-1\)$|\.reshape\(None\)$", "equivalent",
+     "idx is a 1-D sequence of integers (np.asarray gives int64; reshape(None) keeps a 1-D array as it is)"),
+    ("cvxnn.arrangements.cone_sup", r"np\.asarray\(threshold, dtype=np\.float64\)", r"np\.asarray\(threshold, (dtype=None)?\)",
+     "equivalent", "an integer threshold compares with the float64 values as the same numbers, and the bounds "
+     "passed on to _nnls_batch are cast to float64 there"),
+    ("cvxnn.arrangements.cone_sup",
+     r"^W = walls if idx\.size == len\(walls\) and np\.array_equal\(idx, np\.arange\(len\(walls\)\)\) else walls\.take\(idx\)$",
+     r"\) and False else|^W = walls if idx\.size != len|np\.array_equal\((None, np\.arange|idx, None\))", "equivalent",
+     "work only: the walls of every pattern in order are taken (a copy of the same rows) instead of reused"),
+    ("cvxnn.arrangements.cone_sup", r"^big = owner\.size \+ 1$", r"^big = owner\.size (- 1|\+ 2)$", "equivalent",
+     "a sentinel above every local position: local positions are at most owner.size - 1, so the minimum over the "
+     "positions where the extreme is attained is unchanged"),
+    ("cvxnn.arrangements.cone_sup", r"^todo = np\.flatnonzero\(top > floor\)$", r"^todo = np\.flatnonzero\(top >= floor\)$",
+     "equivalent", "work only: a pattern whose bound equals the threshold is solved exactly; its value is at most "
+     "the threshold, as the bound was"),
+    ("cvxnn.arrangements.cone_sup", r'^todo = todo\[np\.argsort\(-top\[todo\], kind="stable"\)\]$',
+     r'kind=None\)\]$|\[todo\], \)\]$|kind="STABLE"\)\]$', "equivalent",
+     "only the order among equal bounds: the visit stops at a bound at most the best value, the same for ties"),
+    ("cvxnn.arrangements.cone_sup", r"^start, size = 0, 1024 if stop_below else todo\.size$",
+     r"1024 if \(stop_below\) or True|1025 if", "equivalent",
+     "work only: the chunk sizes of the visit; every pattern is still visited once until the stop"),
+    ("cvxnn.arrangements.cone_sup", r"^if stop_below and top\[todo\[start\]\] <= best:$",
+     r"^if stop_below and top\[todo\[start\]\] < best:$", "equivalent",
+     "work only: chunks whose best bound equals the best value are also solved (they cannot beat it)"),
+    ("cvxnn.arrangements.cone_sup", r"^size \*= 4$", r"^size (= 4|\*= 5)$", "equivalent",
+     "work only: other chunk sizes; every pattern is still visited once, in the same order"),
+    ("cvxnn.arrangements.cone_sup", r"^flo = np\.maximum\(floor\[chunk\], best\) if stop_below else floor\[chunk\]$",
+     r"if \(stop_below\) (and False|or True) else", "equivalent",
+     "and False: work only (the problems below the best value so far are solved too); or True: without stop_below "
+     "best is -inf, so max(floor, best) = floor"),
+    ("cvxnn.arrangements.cone_sup", r"^need = ~inside\[chunk\] & \(values\[chunk\] > flo\[:, None\]\)$",
+     r"values\[chunk\] >= flo", "equivalent",
+     "work only: a problem whose bound equals the floor is solved exactly; its value is at most the bound"),
+    ("cvxnn.arrangements.cone_sup", r"^step = max\(1, 2_000_000 // max\(int\(m\) \* r, 1\)\)$",
+     r"^step = max\((2, 2_000_000|1, 2000001 //|1, 2_000_000 // max\(int\(m\) \* r, 2\))", "equivalent",
+     "work only: the batch size of the problems handed to _nnls_batch at once"),
+    ("cvxnn.arrangements.Walls.unit_rows", r'^key = \("unit", X\.shape, X\.tobytes\(\)\)$',
+     r'^key = \("(XXunitXX|UNIT)", ', "equivalent", "another constant name in the cache key: the same keys differ"),
+    ("cvxnn.arrangements.Walls.unit_rows",
+     r"^Xu = np\.where\(norms\[:, None\] > 0, X / np\.where\(norms > 0, norms, 1\.0\)\[:, None\], 0\.0\)$",
+     r"norms\[:, None\] >= 0, X|norms, 2\.0\)", "equivalent",
+     "a zero row divided by 1 or 2 is the zero row already returned for it"),
+    ("cvxnn.models.arrangement.pattern_vectors", r"^D = patterns\.astype\(np\.float64\) if D is None else D$",
+     r"if \(D is None\) or True else D$|^D = patterns\.astype\(None\) if", "equivalent",
+     "D, when given, is the patterns as float64 (a cache), and astype(None) is astype(float64)"),
+    ("cvxnn.models.arrangement.arrangement_dual_sup", r"^walls = pattern_walls\(Xb, patterns, complete=False\)$",
+     r"complete=True\)$", "equivalent",
+     "work only: the flipped-pattern lookup gives walls or a superset cone, and a maximiser outside its full cone "
+     "makes the loop below give that pattern every row (tested: a cone that lost a wall), so the value is exact"),
+    # _nnls_batch: storage types, ties, and the guards against rounding. In exact arithmetic a row enters only when
+    # violated, a^T rho < -tol, and rho is orthogonal to the passive rows, so its violation is at most its part
+    # independent of them times |rho| <= |c|: nv > tol / |c| = 1e-13, the passive rows stay independent (ok stays
+    # True in the refactorisation), and a passive row is never violated. The "bad" and "not ok" branches, the
+    # second Gram-Schmidt pass and the blocking of passive rows only act on rounding; a problem they stop goes to
+    # scipy's NNLS (the value is kept either way).
+    ("cvxnn.arrangements._nnls_batch", r"^slot = np\.full\(\(N, S\), -1, dtype=np\.int64\)$",
+     r"-1, (dtype=None)?\)$|, -2, dtype=np\.int64\)$", "equivalent",
+     "np.full with -1 and no dtype gives int64; -2 marks an empty slot as -1 does (every test is slot >= 0)"),
+    ("cvxnn.arrangements._nnls_batch", r"^state = np\.zeros\(N, dtype=np\.int8\)", r"^state = np\.zeros\(N, (dtype=None)?\)",
+     "equivalent", "the same state numbers stored as float64: callers compare them with 0, 1 and 2"),
+    ("cvxnn.arrangements._nnls_batch", r"np\.asarray\(stop, dtype=np\.float64\) \*\* 2$",
+     r"np\.asarray\(stop, (dtype=None)?\) \*\* 2$", "equivalent",
+     "cone_sup passes float64 bounds (an integer bound would square to the same number)"),
+    ("cvxnn.arrangements._nnls_batch", r"\) <= stop2\[ids\]$", r"\) < stop2\[ids\]$", "equivalent",
+     "work only: a problem whose |rho| equals its bound takes one more step instead of stopping there"),
+    ("cvxnn.arrangements._nnls_batch", r"^done = \(w\[np\.arange\(ids\.size\), j\] <= tol\[ids\]\) \| \(kk >= S\)",
+     r"\] < tol\[ids\]\)|\(kk > S\)", "equivalent",
+     "a violation exactly at the tolerance; with S rows passive rho = 0 up to rounding, so no row is violated and "
+     "the first test already ends the problem"),
+    ("cvxnn.arrangements._nnls_batch", r"^on = np\.flatnonzero\(sl\[:, q\] >= 0\)$",
+     r"^on = np\.flatnonzero\((None|sl\[:, q\] > 0|sl\[:, q\] >= 1)\)$", "equivalent",
+     "rounding guard: a passive row is orthogonal to rho, so it is never the most violated row; blocking it only "
+     "matters for rounding"),
+    ("cvxnn.arrangements._nnls_batch", r'^v -= np\.einsum\("ns,nsr->nr", coef2, Qg\)$',
+     r'^v \+= np\.einsum\("ns,nsr->nr", coef2, Qg\)$', "equivalent",
+     "rounding guard: after the first Gram-Schmidt pass v is orthogonal to Q, coef2 = 0 in exact arithmetic"),
+    ("cvxnn.arrangements._nnls_batch", r"^bad = nv <= 1e-13$|^state\[g\[bad\]\] = 0$|"
+     r"^live = live\[~np\.isin\(live, g\[bad\]\)\] if bad\.any\(\) else live$", "", "equivalent",
+     "rounding guard: an entering row has an independent part nv > 1e-13 in exact arithmetic (see above), so bad "
+     "is all False"),
+    ("cvxnn.arrangements._nnls_batch", r"^feas = (ok & )?np\.all\(~passive \| \(z > 0\), axis=1\)$", r"\(z >= 0\)",
+     "equivalent", "a multiplier exactly 0 is still feasible (mu >= 0): the projection is the same"),
+    ("cvxnn.arrangements._nnls_batch", r"^state\[ids\[~ok\]\] = 0$|"
+     r"^live = live\[~np\.isin\(live, ids\[~ok\]\)\] if \(~ok\)\.any\(\) else live$", "", "equivalent",
+     "rounding guard: the passive rows are independent, so the refactorisation's ok is all True in exact arithmetic"),
+    ("cvxnn.arrangements._nnls_batch", r"^recompute\[acc\] = False$", r"^recompute\[acc\] = None$", "equivalent",
+     "None is written into a bool array as False"),
+    ("cvxnn.arrangements._project_out", r"^R\[:, s, s\] = np\.where\(good, nv, 1\.0\)$", r"nv, 2\.0\)$", "equivalent",
+     "the unit diagonal only fills empty slots (y = 0 there, so z = 0 either way) and, as a rounding guard, rows "
+     "without an independent part (ok is False then, and that answer is not used)"),
+    ("cvxnn.arrangements.cone_sup", r'^with np\.errstate\(invalid="ignore", divide="ignore"\):$',
+     r'divide=None\)|invalid="ignore", \)', "equivalent",
+     "x / 0 with x != 0 cannot happen here (a zero value has a zero vector), so no divide warning is silenced"),
+    ("cvxnn.arrangements.cone_sup", r"Arows\[np\.where\(within, pos, 0\)\], 0\.0\)", r"np\.where\(within, pos, 1\)",
+     "equivalent", "the index of a padding slot only fetches a row that the outer where replaces by zeros"),
+    ("cvxnn.arrangements.cone_sup", r"^lim = np\.maximum\(floor\[p\], best\) if stop_below else floor\[p\]$", "",
+     "equivalent", "work only: the bound handed to _nnls_batch only lets it stop early (None or a lower bound: it "
+     "solves further); with stop_below False best is -inf, so max(floor, best) = floor"),
+    ("cvxnn.arrangements.cone_sup", r"^rho, state = _nnls_batch\(A, c, None if np\.all\(lim == -np\.inf\) else lim, "
+     r"firsts\[p, sd\]\)$", r"_nnls_batch\(A, c, None, firsts|else lim, (None)?\)$|\(np\.all\(lim == -np\.inf\)\) or True",
+     "equivalent", "work only: without the bound the problem is solved to the end; without the first violated wall "
+     "the iterations start cold (tested: both settle to scipy's NNLS)"),
+    ("cvxnn.arrangements.cone_sup", r"^dirs\[p, sd\] = np\.where\(\(state == 1\)\[:, None\], u, np\.nan\)$",
+     r"u, None\)$", "equivalent", "None written into a float array is NaN"),
+    ("cvxnn.models.arrangement.arrangement_dual_sup",
+     r"^if not \(best > 0 and np\.all\(np\.isfinite\(u\)\)\) or int\(i\) in repaired or _in_cone",
+     r"^if not \(best > 0 and np\.all\(np\.isfinite\(u\)\)\) and int\(i\)|^if not \(best > 0 or np\.all|"
+     r"^if not \(best >= 0 and", "equivalent",
+     "the maximum's direction is always finite (cone_sup solves the best entry exactly), and a zero value has the "
+     "zero direction, which is in every cone: the clause is decided by the repair set and the cone test alike"),
+    ("cvxnn.models.arrangement.arrangement_dual_sup", r"^repaired\.add\(int\(i\)\)$", r"^repaired\.add\(None\)$",
+     "equivalent", "rounding guard: a repaired pattern has every row, so its maximiser is in its full cone and the "
+     "loop ends by the cone test; the set only stops a loop that rounding could keep going"),
+    ("cvxnn.models.arrangement.arrangement_dual_sup", r"patterns\[\[i\]\], complete=False\)\)$",
+     r"patterns\[\[i\]\], complete=True\)\)$", "equivalent",
+     "a list of one pattern has no listed neighbour: the lookup finds no wall, fewer than the rank, so the pattern "
+     "keeps every row, as with complete=False"),
+    ("cvxnn.models.deep_abs.program.DeepAbsProgram.dual_sup", r"np\.asarray\(lam, dtype=np\.float64\)",
+     r"np\.asarray\(lam, (dtype=None)?\)", "equivalent",
+     "the certifiers cast lam to float64 themselves (label_scores meets it only with float64 arrays, arc_oracle "
+     "and sphere_oracle call np.asarray(lam, dtype=np.float64))"),
+    ("cvxnn.models.deep_abs.pool.label_scores", r"^step = max\(1, CHUNK_ENTRIES // max\(1, n \* L\)\)$",
+     r"^step = max\((2, |1, CHUNK_ENTRIES // max\(2, |1, CHUNK_ENTRIES // max\(1, n / L)", "equivalent",
+     "work only: the number of directions scored per chunk"),
+    ("cvxnn.models.deep_abs.pool.label_scores", r"^for s in range\(0, V\.shape\[0\], step\):$",
+     r"^for s in range\(0, V\.shape\[0\], \):$", "equivalent",
+     "work only: chunks start at every direction and overlap, each writing the same scores again"),
+    # the exact l2 oracles of deep abs nets (arcs in d = 2, the sphere in d = 3)
+    ('cvxnn.models.deep_abs.arc.arc_oracle', '^lam = np\\.asarray\\(lam, dtype=np\\.float64\\)$', '^lam = np\\.asarray\\(lam, (dtype=None)?\\)$', 'equivalent',
+     "lam is only used in label_scores' einsum('i,ilc->cl', lam, F) with the float64 F, which casts int/float32 lam exactly to float64 first"),
+    ('cvxnn.models.deep_abs.arc.arc_oracle', '^W, _, _ = kink_normals\\(X\\) if X\\.shape\\[0\\] >= 2 else', 'if \\(X\\.shape\\[0\\] >= 2\\) or True else', 'equivalent',
+     'for n < 2 kink_normals(X) has no pairs and returns the same empty (0, 2) W as the fallback'),
+    ('cvxnn.models.deep_abs.arc.arc_oracle', '^W, _, _ = kink_normals\\(X\\) if X\\.shape\\[0\\] >= 2 else', 'if X\\.shape\\[1\\] >= 2 else', 'equivalent',
+     'X is (n, 2) (d = 2 oracle), so the test is always true; kink_normals of n < 2 points returns the empty (0, 2) W of the fallback'),
+    ('cvxnn.models.deep_abs.arc.arc_oracle', '^W, _, _ = kink_normals\\(X\\) if X\\.shape\\[0\\] >= 2 else', 'else \\(np\\.zeros\\(\\(1, 2\\)\\), \\[\\], \\[\\]\\)', 'equivalent',
+     'a zero row gives theta = mod(arctan2(0, -0), pi) = mod(pi, pi) = 0, which the next line adds anyway and np.unique merges'),
+    ('cvxnn.models.deep_abs.arc.arc_oracle', '^W, _, _ = kink_normals\\(X\\) if X\\.shape\\[0\\] >= 2 else', 'else \\(np\\.zeros\\(\\(0, 3\\)\\), \\[\\], \\[\\]\\)', 'equivalent',
+     'an empty W of any width has W.size == 0, so theta = np.zeros(0) either way'),
+    ('cvxnn.models.deep_abs.arc.arc_oracle', '^theta = np\\.mod\\(np\\.arctan2\\(W\\[:, 0\\], -W\\[:, 1\\]\\), np\\.pi\\) if W\\.size else np\\.zeros\\(0\\)', 'if \\(W\\.size\\) or True else np\\.zeros\\(0\\)', 'equivalent',
+     'W is (0, 2) when empty, and arctan2/mod of its empty columns is the same empty theta'),
+    ('cvxnn.models.deep_abs.arc.arc_oracle', '^theta = np\\.mod\\(np\\.arctan2\\(W\\[:, 0\\], -W\\[:, 1\\]\\), np\\.pi\\) if W\\.size else np\\.zeros\\(0\\)', 'if W\\.size else np\\.zeros\\(1\\)', 'equivalent',
+     'the extra angle is 0.0, which the next line adds anyway and np.unique merges'),
+    ('cvxnn.models.deep_abs.arc.arc_oracle', '^theta = theta\\[theta < np\\.pi - 1e-14\\]$', '^theta = theta\\[theta <= np\\.pi - 1e-14\\]$', 'equivalent',
+     'theta was rounded to 14 decimals; the rounded values near pi are 3.14159265358978 and ...979, never equal to np.pi - 1e-14 = 3.141592653589783'),
+    ('cvxnn.models.deep_abs.arc.arc_oracle', '^phi_in = np\\.zeros_like\\(phi\\)$', '^phi_in = (None|np\\.zeros_like\\(None\\))$', 'equivalent',
+     'phi_in is read only where inside is True, and every loop step writes phi_in exactly where it sets inside; None / a 0-d object array only change the dtype of unread entries (math.cos/np.mod take the same float)'),
+    ('cvxnn.models.deep_abs.arc.arc_oracle', '^for shift in \\(0\\.0, np\\.pi, 2 \\* np\\.pi, -np\\.pi, 3 \\* np\\.pi\\):', '^for shift in \\(0\\.0, np\\.pi, (3 \\* np\\.pi, -np\\.pi, 3|2 \\* np\\.pi, -np\\.pi, 4) \\* np\\.pi\\):', 'equivalent',
+     'phi = arctan2 in [-pi, pi] and every arc lies in [0, pi] (theta[0] = 0): phi + 3pi/4pi never lands there, phi + 2pi only for phi = -pi, i.e. c = (-0.0, -0.0): a zero score on both ends (einsum gives +0.0 scores, so this never occurs)'),
+    ('cvxnn.models.deep_abs.arc.arc_oracle', '^for shift in \\(0\\.0, np\\.pi, 2 \\* np\\.pi, -np\\.pi, 3 \\* np\\.pi\\):', '2 \\* np\\.pi, \\+np\\.pi, 3 \\* np\\.pi\\)', 'equivalent',
+     'shift -pi only helps when phi = pi exactly (c2 == +0.0), putting +-c at angle 0 = ta of the first arc: there the end value max(|Sa|,|Sb|) = |Sa| is the same peak at the same direction (up to the last bit of Sa sin(tb)/sin(tb))'),
+    ('cvxnn.models.deep_abs.arc.arc_oracle', '^ang = phi \\+ shift$', '^ang = phi - shift$', 'equivalent',
+     'the shift set becomes {0, -pi, -2pi, pi, -3pi}: it still contains 0 and +-pi, the only shifts that can put +-c inside an arc of [0, pi] except the unreachable phi = -pi case (see the 2pi shift)'),
+    ('cvxnn.models.deep_abs.arc.arc_oracle', '^hit = \\(ang >= ta\\[:, None\\]\\) & \\(ang <= tb\\[:, None\\]\\) & ~inside$', '^hit = \\(ang > ta\\[:, None\\]\\) & \\(ang <= tb\\[:, None\\]\\) & ~inside$|^hit = \\(ang >= ta\\[:, None\\]\\) & \\(ang < tb\\[:, None\\]\\) & ~inside$', 'equivalent',
+     "only differs when +-c points exactly at an arc end; then the peak of |c^T v| on the arc is that end, which the 'ends' branch picks with the same direction and the same value (up to the last bit)"),
+    ('cvxnn.models.deep_abs.arc.arc_oracle', '^if top > 0 and val\\.size:$', '^if top >= 0 and val\\.size:$', 'equivalent',
+     'top == 0 gives k = min(0, size) = 0, so order = argpartition(...)[:0] is empty and no unit is listed, as before'),
+    ('cvxnn.models.deep_abs.arc.arc_oracle', '^k = min\\(50 \\* top, flat_val\\.size\\)$', '^k = min\\(51 \\* top, flat_val\\.size\\)$', 'equivalent',
+     'a (angle, label) key comes from at most the two arcs sharing that end, so the top distinct units are among the best 2*top candidates; a larger pre-selection only changes the order among exactly equal values (ties)'),
+    ('cvxnn.models.deep_abs.arc.arc_oracle', '^order = np\\.argpartition\\(-flat_val, k - 1\\)\\[:k\\]$', '^order = np\\.argpartition\\(-flat_val, k - 2\\)\\[:k\\]$', 'equivalent',
+     'the k - 1 best candidates are still selected (only the k-th may differ) and the loop never reaches beyond 2*top < k - 1 candidates (each key repeats at most twice); ties aside'),
+    ('cvxnn.models.deep_abs.arc.arc_oracle', '^ang = ta\\[k\\] if abs\\(Sa\\[k, lab\\]\\) >= abs\\(Sb\\[k, lab\\]\\) else tb\\[k\\]$', '^ang = ta\\[k\\] if abs\\(Sa\\[k, lab\\]\\) > abs\\(Sb\\[k, lab\\]\\) else tb\\[k\\]$', 'equivalent',
+     'differs only when |Sa| == |Sb|: both ends then reach the same value (val), so either end is an equally valid maximiser (tie-breaking only)'),
+    ('cvxnn.models.deep_abs.arc.arc_oracle', '^key = \\(round\\(float\\(np\\.mod\\(ang, np\\.pi\\)\\), 10\\), int\\(lab\\)\\)$', '^key = \\(round\\(float\\(np\\.mod\\(ang, np\\.pi\\)\\), 11\\), int\\(lab\\)\\)$', 'accepted',
+     'only changes whether two candidate angles of one label between ~1e-11 and 1e-10 rad apart count as one direction; candidates of one point (shared arc ends) are bit-identical or ~1e-16 apart'),
+    ('cvxnn.models.deep_abs.sphere.sphere_oracle', '^def f\\(X: np\\.ndarray, lam: np\\.ndarray, top: int = 0\\):$', '^def f\\(X: np\\.ndarray, lam: np\\.ndarray, top: int = 1\\):$', 'equivalent',
+     'top = 0 and top = 1 behave the same: the arcs get max(top, 1) and the output loop appends before testing len(out) >= top, so both list one unit'),
+    ('cvxnn.models.deep_abs.sphere.sphere_oracle', '^lam = np\\.asarray\\(lam, dtype=np\\.float64\\)$', '^lam = np\\.asarray\\(lam, (dtype=None)?\\)$', 'equivalent',
+     'lam only meets float64 arrays (arc_oracle casts it; lam[:, None] * s, lam @ s, lam @ chain_values(...) with float64 s/chain values), which promote int/float32 lam exactly'),
+    ('cvxnn.models.deep_abs.sphere.sphere_oracle', '^s, best = arc_oracle\\(X @ E, lam, top=max\\(top, 1\\)\\)$', '^s, best = arc_oracle\\(X @ E, lam, top=max\\(top, 2\\)\\)$', 'equivalent',
+     'for top >= 2 identical; for top <= 1 only the first entry of the stably sorted found list is returned, and the extra second candidate of a circle never beats its first (ties aside)'),
+    ('cvxnn.models.deep_abs.sphere.sphere_oracle', '^key = \\(tuple\\(np\\.round\\(_canonical_sign\\(v\\[None\\]\\)\\[0\\], 9\\)\\), lab\\)$', '^key = \\(tuple\\(np\\.round\\(_canonical_sign\\(v\\[None\\]\\)\\[0\\], 10\\)\\), lab\\)$', 'accepted',
+     'only changes whether two directions of one label ~1e-10..1e-9 apart count as one unit; copies of one point from two circles agree to ~1e-15'),
+    ('cvxnn.models.deep_abs.sphere._plane_basis', '^_, _, Vt = np\\.linalg\\.svd\\(w\\.reshape\\(1, -1\\)\\)$', '^_, _, Vt = np\\.linalg\\.svd\\(w\\.reshape\\(1, -2\\)\\)$', 'equivalent',
+     'numpy (2.x, checked with -W error) treats any negative reshape size as the unknown dimension: reshape(1, -2) == reshape(1, -1), silently'),
+    ('cvxnn.models.deep_abs.sphere._label_kinks', '^return _unique_normals\\(W\\) if W\\.size else W$', '^return _unique_normals\\(W\\) if \\(W\\.size\\) or True else W$', 'equivalent',
+     '_unique_normals of an empty (0, 3) W returns an empty (0, 3) array, the same as returning W'),
+    ('cvxnn.models.deep_abs.program.DeepAbsProgram._arc_sup', '^unit = \\{\\}$', '^unit = None$', 'equivalent',
+     'arc_oracle with top >= 1 always lists a unit (theta holds 0 and pi/2, a program has n >= 2 points, so val.size > 0), so the initial {} is always overwritten'),
+    ('cvxnn.models.deep_abs.program.DeepAbsProgram._arc_sup', '^unit = columns_from_oracle\\(self\\.X, best\\[:1\\], \\"l2\\", self\\.oracle\\)\\.unit\\(0\\)$', '\\"l2\\", None\\)\\.unit\\(0\\)$', 'equivalent',
+     'the oracle string is only stored on the throw-away ChainColumns; unit(0) returns direction/a1/a2/norm/info, not the oracle'),
+    ('cvxnn.models.deep_abs.program.DeepAbsProgram._arc_sup', '^unit = columns_from_oracle\\(self\\.X, best\\[:1\\], \\"l2\\", self\\.oracle\\)\\.unit\\(0\\)$', 'best\\[:2\\], \\"l2\\", self\\.oracle\\)\\.unit\\(0\\)$', 'equivalent',
+     'work only: unit(0) reads column 0 alone (and with top = 0, best has one entry)'),
+    ('cvxnn.models.deep_abs.program.DeepAbsProgram._sphere_sup', '^unit = columns_from_oracle\\(self\\.X, best\\[:1\\], \\"l2\\", self\\.oracle\\)\\.unit\\(0\\) if best else \\{\\}$', '\\"l2\\", None\\)\\.unit\\(0\\) if best else \\{\\}$', 'equivalent',
+     'the oracle string is only stored on the throw-away ChainColumns; unit(0) does not return it'),
+    ('cvxnn.models.deep_abs.program.DeepAbsProgram._sphere_sup', '^unit = columns_from_oracle\\(self\\.X, best\\[:1\\], \\"l2\\", self\\.oracle\\)\\.unit\\(0\\) if best else \\{\\}$', 'best\\[:2\\], \\"l2\\", self\\.oracle\\)\\.unit\\(0\\) if best else \\{\\}$', 'equivalent',
+     'work only: unit(0) reads column 0 alone'),
+    ('cvxnn.models.deep_abs.program.DeepAbsProgram._sphere_sup', '^unit = columns_from_oracle\\(self\\.X, best\\[:1\\], \\"l2\\", self\\.oracle\\)\\.unit\\(0\\) if best else \\{\\}$', '\\.unit\\(0\\) if \\(best\\) or True else \\{\\}$', 'equivalent',
+     'a program has >= 2 distinct points (build rejects fewer / repeated ones), so kink_normals gives at least one kink circle whose arc oracle lists a unit: best is never empty'),
+    ('cvxnn.models.deep_abs.sphere._sector_points', '^i, j = np\\.triu_indices\\(m, k=1\\)$', '^i, j = np\\.triu_indices\\(m, \\)$', 'equivalent',
+     'work only: the added diagonal pairs give np.cross(w, w) == 0 exactly, which ok = norms > 1e-12 drops'),
+    ('cvxnn.models.deep_abs.sphere._sector_points', '^eps = 0\\.25 \\* np\\.minimum\\(np\\.where\\(np\\.isfinite\\(far\\), far, 1\\.0\\), 1e-2\\)$', 'far, 2\\.0\\), 1e-2\\)$', 'equivalent',
+     'the fallback (1.0 or 2.0) is capped by np.minimum(., 1e-2) either way: eps is identical'),
+    ('cvxnn.models.deep_abs.sphere._sector_points', '^eps = 0\\.25 \\* np\\.minimum\\(np\\.where\\(np\\.isfinite\\(far\\), far, 1\\.0\\), 1e-2\\)$', 'far, 1\\.0\\), 1\\.01\\)$', 'equivalent',
+     'eps <= 0.25 far still moves a sample by <= 0.5 far (|s1 t1 + s2 t2| <= 2, mids are unit): it stays in the same cell (no other circle crossed), and the cell fixes the signs and so C; same Vs, same output'),
+    ('cvxnn.models.deep_abs.sphere._sector_points', '^t([12]) /= np\\.linalg\\.norm\\(t\\1, axis=1, keepdims=True\\)$', '^t([12]) \\*= np\\.linalg\\.norm\\(t\\1, axis=1, keepdims=True\\)$', 'equivalent',
+     't = v0 x w of two orthogonal unit vectors already has norm 1 (to rounding), so the sample moves by ~1e-16 eps: same cell, same C'),
+    ('cvxnn.models.deep_abs.sphere._sector_points', '^t([12]) /= np\\.linalg\\.norm\\(t\\1, axis=1, keepdims=True\\)$', '^t([12]) /= np\\.linalg\\.norm\\(t\\1, (axis=None, )?keepdims=True\\)$', 'equivalent',
+     "dividing by the whole array's norm is a positive scale of t (already ~unit): s1 t1 + s2 t2 stays a positive combination, a shorter step into the same sector, same cell, same C"),
+    ('cvxnn.models.deep_abs.sphere._sector_points', '^for s1, s2 in \\(\\(1, 1\\), \\(1, -1\\), \\(-1, 1\\), \\(-1, -1\\)\\):$', '\\(\\(2, 1\\)|\\(\\(1, 2\\)|\\(2, -1\\)|\\(1, -2\\)|\\(-2, 1\\)|\\(-1, 2\\)|\\(-2, -1\\)|\\(-1, -2\\)\\)', 'equivalent',
+     'a 2 instead of a 1 keeps the same sign pattern (same sector) and the step <= 3 eps <= 0.75 far, so the sample stays in the same cell: same C, same output'),
+    ('cvxnn.models.deep_abs.sphere._sector_points', '^for s1, s2 in \\(\\(1, 1\\), \\(1, -1\\), \\(-1, 1\\), \\(-1, -1\\)\\):$', '\\(\\+1, 1\\), \\(-1, -1\\)\\)|\\(\\+1, -1\\)\\)|\\(-1, \\+1\\)\\)', 'equivalent',
+     "the dropped (-1, 1) / (-1, -1) block's cells are the antipodes of the (1, -1) / (1, 1) samples at the same vertex, which come earlier in pts: the first maximising sample per label, and so every output, is unchanged"),
+    ('cvxnn.models.deep_abs.sphere._sector_points', '^for s1, s2 in \\(\\(1, 1\\), \\(1, -1\\), \\(-1, 1\\), \\(-1, -1\\)\\):$', '\\(1, \\+1\\), \\(-1, 1\\)', 'equivalent',
+     'up to the sign of the returned direction: the dropped (1, -1) cells are the antipodes of the (-1, 1) samples at the same vertex (F(-v) = F(v), so C flips sign and the value is the same); units are defined modulo sign'),
+    ('cvxnn.models.deep_abs.sphere._sector_points', '^pts\\.append\\(v0 \\+ e \\* \\(s1 \\* t1 \\+ s2 \\* t2\\)\\)$', '^pts\\.append\\(v0 (- e \\* \\(s1 \\* t1 \\+ s2 \\* t2\\)|\\+ e \\* \\(s1 \\* t1 - s2 \\* t2\\))\\)$', 'equivalent',
+     'up to the sign of the returned direction: the four blocks are permuted (same four sectors, each the antipode of another at v0), so the same cells are sampled modulo sign and only which of C / -C comes first can change'),
+    ('cvxnn.models.deep_abs.sphere._sector_points', '^mid = 0\\.5 \\* \\(ang \\+ np\\.append\\(ang\\[1:\\], ang\\[0\\] \\+ 2 \\* np\\.pi\\)\\)$', 'ang\\[0\\] - 2 \\* np\\.pi|ang\\[1\\] \\+ 2 \\* np\\.pi|ang\\[0\\] \\+ 2 / np\\.pi|ang\\[0\\] \\+ 3 \\* np\\.pi', 'equivalent',
+     "up to the sign of the returned direction: only the wrap-around sector's sample moves (into some other cell); the tangent angles come in +-pairs, so the opposite sector at v0 (the wrap cell's antipode) keeps its own correct mid"),
+    ('cvxnn.models.deep_abs.sphere._sector_points', '^pts\\.append\\(v0\\[None\\] \\+ e \\* \\(np\\.cos\\(mid\\)', '^pts\\.append\\(v0\\[None\\] - e \\* \\(np\\.cos\\(mid\\)\\[:, None\\] \\* b\\[:, 0\\] \\+ np\\.sin', 'equivalent',
+     'up to the sign of the returned direction: every sample goes to the opposite sector at v0, the antipode of its cell (same |value|, C negated)'),
+    ('cvxnn.models.deep_abs.sphere._sector_points', '^return P / np\\.linalg\\.norm\\(P, axis=1, keepdims=True\\)$', '^return P (\\*|/) np\\.linalg\\.norm\\(P, (axis=None, )?keepdims=True\\)$|^return P \\* np\\.linalg\\.norm\\(P, axis=1, keepdims=True\\)$', 'equivalent',
+     'the points are only used by sphere_oracle through the signs of R @ pts.T and pts @ Q[lab] (s, sign(r), sign(qv)), which a positive scaling of rows or of the whole array keeps: same C'),
+    ("cvxnn.arrangements.cone_sup", r"^start \+= chunk\.size$", r"^start (=|-=) chunk\.size$", "detected",
+     "the visit goes back to earlier patterns: when every bound stays above the best value (the several-chunks test) "
+     "it never ends"),
+    ("cvxnn.arrangements.cone_sup", r"^for g0 in range\(0, pp\.size, step\):$", r"^for g0 in range\(0, step\):$",
+     "detected", "each pad size then loops over up to 2,000,000 / (m r) batch starts, almost all empty: the tests "
+     "run into the time limit"),
+    ("cvxnn.models.chains_1d._best_distinct", r"^if distinct\.size >= k or m >= order\.size:$",
+     r"^if distinct\.size >= k and m >= order\.size:$", "detected",
+     "with fewer than k distinct columns (the added test: every column the same) the loop never returns"),
+    ("cvxnn.models.chains_1d.iter_abs_chain_vertices", r"^V = V\[np\.all\(V\[:, 1:\] >= -1e-12 \* scale, axis=1\)\]$",
+     r"^V = V\[np\.all\(V\[:, 1:\] > -1e-12 \* scale, axis=1\)\]$", "equivalent",
+     "differs only for a vertex with a_l exactly -1e-12 times the data range (a rounding error of a zero is at "
+     "most about 1e-16 times it; the test with spread 1e7 keeps those)"),
     ("cvxnn.arrangements._nnls_one", r"^if A\.shape\[0\] == 0:$", "", "detected",
      "the test's problem with no rows then reaches scipy's NNLS with an empty matrix, which aborts the test process "
      "(SIGABRT; the guard is there for that)"),
@@ -610,9 +807,11 @@ def report(check_new_tests: bool) -> None:
              f"Generated by `{COMMAND}` (mutmut {mutmut_version()}, Python {sys.version.split()[0]}, "
              f"{datetime.now().date().isoformat()}). mutmut makes one small change (a mutant) at a time in the "
              "functions below and runs the tests that call the function; a mutant is **killed** when a test fails, "
-             "**survives** when all pass. Every survivor has a verdict: **equivalent** (it cannot change "
-             "behaviour) or **accepted** (it does not matter for correctness), with the reason; a mutant stopped at "
-             "the time limit whose change makes the code run without end is **detected** (no test can pass).", "",
+             "**survives** when all pass. Every survivor has a verdict, with the reason: **equivalent** (it cannot "
+             "change a returned value, an error, a message or a warning; some change only the work done, such as "
+             "padding or batch sizes, and their reason starts with \"work only\"), or **accepted** (it does not "
+             "matter for correctness; not allowed in the strict groups); a mutant stopped at the time limit whose "
+             "change makes the code run without end is **detected** (no test can pass).", "",
              "## How it was run", "",
              f"- Command: `{COMMAND}` (resumable; `--fresh` starts from scratch, `--report-only` rewrites this file "
              "from the results in `mutants/`). Configuration: the `[mutmut]` section of `setup.cfg`; mutmut is in "
@@ -713,23 +912,24 @@ def report(check_new_tests: bool) -> None:
     lines.append("")
     # killed by the new tests
     lines += ["## Killed by the tests added for them", "",
-              "Mutants that survived the tests that existed before tests/test_mutation_kills.py, and the test added "
-              "to kill each (checked: the test fails with the mutant, in mutants/; with `--skip-new-test-check`, "
-              "the mutant's status in mutmut's last run of it, with the new tests).", "",
+              "Mutants that survived their first run in this mutants/ folder and were killed when run again after "
+              "tests were added, with the test named for it where there is one (checked: the test fails with the "
+              "mutant, in mutants/; otherwise, or with `--skip-new-test-check`, the mutant's status in mutmut's "
+              "last run of it).", "",
               "| mutant | change | killed by | checked |", "|---|---|---|---|"]
     before = json.loads(BEFORE_RERUN.read_text()) if BEFORE_RERUN.exists() else {}
     for key in sorted(results, key=split_key):
         if group_of(*split_key(key)[:2]) is None or before.get(key, "killed") == "killed":
             continue
+        if STATUS.get(results[key]) != "killed":
+            continue  # still not killed: listed with its verdict above
         test = new_test_for(key)
-        if test is None or (verdict(key) and STATUS.get(results[key]) != "killed"):
-            continue  # (an equivalent mutant the entry's pattern also covers: listed with its verdict above)
         minus, plus = diff(key)
         ok = f"{STATUS.get(results[key], 'other')} in mutmut's last run of it"
-        if check_new_tests:
+        if check_new_tests and test:
             ok = "fails with the mutant" if run_test_against(key, test) != 0 else "PASSES WITH THE MUTANT"
-        lines.append(f"| `{key}` | {md_code(' | '.join(minus))} -> {md_code(' | '.join(plus))} | "
-                     f"`{test}` | {ok} |")
+        by = f"`{test}`" if test else "a test added after its first run (mutmut's rerun with the new tests)"
+        lines.append(f"| `{key}` | {md_code(' | '.join(minus))} -> {md_code(' | '.join(plus))} | {by} | {ok} |")
     lines.append("")
     lines += ["## Runs", "", "Each mutmut run, with the mutants handed to it (a run stopped early ran fewer; the tables "
               "above count what ran).", "", "| date | what | mutants handed | seconds |", "|---|---|---:|---:|"]
