@@ -495,6 +495,25 @@ VERDICTS: list[tuple[str, str, str, str, str]] = [
      r"^V = V\[np\.all\(V\[:, 1:\] > -1e-12 \* scale, axis=1\)\]$", "equivalent",
      "differs only for a vertex with a_l exactly -1e-12 times the data range (a rounding error of a zero is at "
      "most about 1e-16 times it; the test with spread 1e7 keeps those)"),
+    ("cvxnn.models.deep_abs.pool.label_scores", r"^n = X\.shape\[0\]$", r"^n = X\.shape\[1\]$", "equivalent",
+     "work only: n only sizes the chunks of directions"),
+    ("cvxnn.arrangements._nnls_batch", r"^Rg\[np\.arange\(g\.size\)\[:, None\], srange\[None, :\], kk\[:, None\]\] = "
+     r"np\.where\(srange < kk\[:, None\], coef, 0\.0\)$", r"coef, (None|1\.0)\)$|np\.where\(srange <= kk", "equivalent",
+     "the entries of column kk at rows >= kk: row kk is overwritten by nv on the next line and rows below it are "
+     "below the diagonal, which back substitution never reads"),
+    ("cvxnn.arrangements._nnls_batch", r"^g, j, kk, a, v, nv, coef = g\[~bad\]", r"a\[bad\]|\(coef - coef2\)",
+     "equivalent", "a is not used after this line; coef2 = 0 in exact arithmetic (the second Gram-Schmidt pass only "
+     "corrects rounding)"),
+    ("cvxnn.arrangements._nnls_batch",
+     r"^slot\[:, 0\], mu\[:, 0\], Q\[:, 0\], y\[:, 0\], k\[:\] = first, -t, a, t, 1$|"
+     r"^Q\[g, kk\], y\[g, kk\], slot\[g, kk\], mu\[g, kk\], R\[g\] = q, yk, j, 0\.0, Rg$|^k\[g\] \+= 1$|"
+     r"^passive = srange\[None, :\] < k\[g\]\[:, None\]$|^mu\[acc\] = np\.where\(passive\[feas\], z\[feas\], 0\.0\)$",
+     r"first, \+t, a|j, 1\.0, Rg$|^k\[g\] \+= 2$|<= k\[g\]|^mu\[acc\] = (None|np\.where\(passive\[feas\], (None|z\[feas\]), "
+     r"(0\.0|None|1\.0)\))$", "equivalent",
+     "work only: the multipliers kept between steps (and a passive count off by one, which the next step back "
+     "removes: an empty slot has z = 0, not > 0) only choose the next passive set; the value returned is rho for a "
+     "set accepted with positive multipliers and no violated row (KKT), or scipy's NNLS when the iterations do not "
+     "settle, so it cannot change (entries of empty slots are never read: entering sets them to 0)"),
     ("cvxnn.arrangements._nnls_one", r"^if A\.shape\[0\] == 0:$", "", "detected",
      "the test's problem with no rows then reaches scipy's NNLS with an empty matrix, which aborts the test process "
      "(SIGABRT; the guard is there for that)"),
