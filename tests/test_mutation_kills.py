@@ -1619,6 +1619,18 @@ def label_gradient(X, lam, v, lab):
     return (lam * s * np.sign(r)) @ R - (lam @ s) * np.sign(qv) * q
 
 
+def ascent(X, lam, v, lab, steps=30):
+    """The unit vectors visited by fixed-point ascent of label lab's |score| from v (v <- gradient / its norm)."""
+    out = []
+    for _ in range(steps):
+        g = label_gradient(X, lam, v, lab)
+        if not np.linalg.norm(g):
+            break
+        v = g / np.linalg.norm(g)
+        out.append(v)
+    return out
+
+
 def sphere_search(X, lam, rng, m=20_000, circle=2_000, starts=20):
     """Lower bounds (overall, per label) of the sup over unit v in R^3: random directions; the fixed point
     v <- +-c/||c|| of the best label's linear piece from the best random directions (exact for a maximum inside a
@@ -1630,14 +1642,7 @@ def sphere_search(X, lam, rng, m=20_000, circle=2_000, starts=20):
     per = S.max(axis=0)
     tries = []
     for i in np.argsort(-S.max(axis=1))[:starts]:
-        lab = int(np.argmax(S[i]))
-        v = R[i]
-        for _ in range(30):
-            g = label_gradient(X, lam, v, lab)
-            if not np.linalg.norm(g):
-                break
-            v = g / np.linalg.norm(g)
-            tries.append(v)
+        tries += ascent(X, lam, R[i], int(np.argmax(S[i])))
     t = np.linspace(0.0, np.pi, circle, endpoint=False)
     step = np.pi / circle
     for w in W:
@@ -1827,13 +1832,7 @@ def sphere_label_search(X, lam, rng, m=20_000, circle=1_000, starts=3):
     tries = []
     for lab in range(S.shape[1]):
         for i in np.argsort(-S[:, lab])[:starts]:
-            v = R[i]
-            for _ in range(30):
-                g = label_gradient(X, lam, v, lab)
-                if not np.linalg.norm(g):
-                    break
-                v = g / np.linalg.norm(g)
-                tries.append(v)
+            tries += ascent(X, lam, R[i], lab)
     t = np.linspace(0.0, np.pi, circle, endpoint=False)
     on_circle = []
     for w in W:
