@@ -241,10 +241,12 @@ def _scale(X: np.ndarray) -> float:
 
 
 def label_scores(X: np.ndarray, V: np.ndarray, labels: Labels, lam: np.ndarray) -> np.ndarray:
-    """S[c, l] = lam^T ||X v_c - a1| - a2|| at label l's vertex for direction c, in chunks of directions."""
+    """S[c, l] = lam^T ||X v_c - a1| - a2|| at label l's vertex for direction c, in chunks of directions.
+
+    ``out`` starts as NaN so that a chunk left unscored shows instead of reading stale memory."""
     n = X.shape[0]
     L = labels.size
-    out = np.empty((V.shape[0], L))
+    out = np.full((V.shape[0], L), np.nan)
     step = max(1, CHUNK_ENTRIES // max(1, n * L))
     for s in range(0, V.shape[0], step):
         T = X @ V[s:s + step].T  # (n, kc)
