@@ -1561,6 +1561,23 @@ def test_arc_oracle_near_vertical_kink_angle():
     check_top_list(X3, lam3, sup, best)
 
 
+@pytest.mark.parametrize("tilt", [2e-15, -1e-15])
+def test_arc_oracle_list_is_unchanged_by_a_kink_angle_within_1e_14_of_zero(tilt):
+    """Kink angles are the same angle when they agree to 1e-14 (pinned): tilting x1 - x0 = (0, 1) by 2e-15 puts
+    its kink angle at pi - 2e-15, by -1e-15 at 1e-15, both angle 0 modulo pi, which every list holds anyway. So the
+    full list, label by label, equals the list for the untilted data (values to 1e-12, directions modulo sign to
+    1e-9): no arc shorter than 1e-14 adds entries."""
+    lam = np.array([1.0, -2.0, 1.0])
+    X = np.array([[0.0, 0.0], [0.0, 1.0], [0.7, 0.4]])
+    Xt = X.copy()
+    Xt[1, 0] = tilt
+    lists = [sorted(arc_oracle(Z, lam, top=10 ** 6)[1], key=lambda e: (e[2], -e[0])) for Z in (X, Xt)]
+    assert len(lists[0]) == len(lists[1])
+    for (v0, d0, l0), (v1, d1, l1) in zip(*lists):
+        assert l0 == l1 and v1 == pytest.approx(v0, rel=1e-12)
+        assert min(np.linalg.norm(d0 - d1), np.linalg.norm(d0 + d1)) < 1e-9
+
+
 def test_arc_oracle_small_inputs_and_default_top():
     """One point: every score is 0 (sup 0.0) with one unit direction listed for top = 1; no points: (0.0, []);
     the default top = 0 (or a negative top) lists nothing; top = 1 lists exactly one unit."""
@@ -1916,3 +1933,213 @@ def test_sphere_oracle_finds_a_midpoint_label_peak_inside_a_cell():
     mid12 = labels_of(3).index((1, 1, 2))
     assert max(b[0] for b in best if b[2] == mid12) == pytest.approx(1.0, rel=1e-12)
     check_full_sphere_list(X, lam, np.random.default_rng(8), entries=False)
+
+
+# ------------------------------------------------------------------ the cells the sphere oracle looks inside
+# The sphere oracle finds a label's interior peaks by taking one point inside every cell of the label's kink
+# arrangement (``_sector_points``) on the unit normals of its kink planes (``_label_kinks``, ``_unique_normals``).
+# These tests check those three helpers against their contracts, with the cells enumerated here by linear programs.
+def cells_by_lp(W, margin=1e-9):
+    """Sign vectors s (first entry +1: cells modulo the antipodal map) of the open cells {v: s_k w_k^T v > 0} of the
+    central arrangement of the planes w_k^T v = 0, each found nonempty by the LP max t s.t. s_k w_k^T v >= t,
+    -1 <= v <= 1 (t > margin)."""
+    from scipy.optimize import linprog
+
+    m = W.shape[0]
+    found = []
+    for bits in range(2 ** (m - 1)):
+        s = np.array([1.0] + [1.0 if bits >> k & 1 else -1.0 for k in range(m - 1)])
+        A = np.hstack([-(s[:, None] * W), np.ones((m, 1))])  # -s_k w_k^T v + t <= 0
+        res = linprog(np.r_[0.0, 0.0, 0.0, -1.0], A_ub=A, b_ub=np.zeros(m),
+                      bounds=[(-1, 1)] * 3 + [(None, 1)], method="highs")
+        if res.status == 0 and -res.fun > margin:
+            found.append(s)
+    return np.array(found)
+
+
+def cells_hit(W, P):
+    """Which of the cells_by_lp(W) hold a point of P strictly inside, up to the antipodal map."""
+    cells = cells_by_lp(W)
+    S = np.sign(P @ W.T)  # (points, planes)
+    S = S * np.where(S[:, :1] < 0, -1.0, 1.0)  # the antipodal point has the opposite signs
+    return cells, np.array([np.any(np.all(S == c[None], axis=1)) for c in cells])
+
+
+def unit(v):
+    v = np.asarray(v, dtype=np.float64)
+    return v / np.linalg.norm(v)
+
+
+def on_sphere(lat, lon):
+    return np.array([np.cos(lat) * np.cos(lon), np.cos(lat) * np.sin(lon), np.sin(lat)])
+
+
+def small_triangle(size, extra):
+    """Unit normals of the great circles AB, BC, CA through the corners of a small equilateral triangle (side ~ size)
+    near (1, 0, 0). When extra, three more circles come first, one through each corner X, 10 degrees outside the
+    triangle from the corner's first side S (AB at A and B, BC at C): every corner is a triple point, and the four
+    sectors of S and the extra circle alone put no bisector inside the triangle."""
+    A, B, C = (on_sphere(size * np.sin(a), size * np.cos(a)) for a in (0.0, 2 * np.pi / 3, 4 * np.pi / 3))
+    sides = [unit(np.cross(A, B)), unit(np.cross(B, C)), unit(np.cross(C, A))]
+    if not extra:
+        return np.array(sides)
+
+    def towards(X, Y):  # unit tangent at X of the arc towards Y
+        return unit(Y - (Y @ X) * X)
+
+    out = []
+    for X, along, other in ((A, B, C), (B, A, C), (C, B, A)):
+        t1, t2 = towards(X, along), towards(X, other)
+        away = -unit(t2 - (t2 @ t1) * t1)  # tangent at X, orthogonal to t1, pointing away from the triangle
+        e = np.cos(np.deg2rad(10.0)) * t1 + np.sin(np.deg2rad(10.0)) * away
+        out.append(unit(np.cross(X, e)))
+    return np.array(out + sides)
+
+
+def arrangements():
+    """Named plane arrangements (unit normals): generic; pencils of circles through one point (in narrow pencils the
+    plane normals fall in one wide cell, so the thin cells hold only the points placed around that point; also with
+    normals of alternating sign); a tiny triangle among large cells; small triangles whose corners are triple
+    points; three nearly parallel planes (every pair crosses at a small angle); integer planes with triple points."""
+    rng = np.random.default_rng(11)
+    out = {f"generic{m}": normalised_rows(rng.standard_normal((m, 3))) for m in (2, 3, 4, 6)}
+    ax = unit([1.0, 2.0, 2.0])
+    pencil = [unit(np.cross(ax, unit(rng.standard_normal(3)))) for _ in range(4)]
+    out["pencil"] = np.array(pencil)
+    out["pencil+1"] = np.array(pencil + [unit(rng.standard_normal(3))])
+    b = np.linalg.svd(ax[None])[2][1:]  # orthonormal tangent basis at the pencil's point
+    for name, degrees in (("narrow-pencil", [0, 10, 20, 30]), ("uneven-pencil", [0, 7, 15, 24, 34, 100])):
+        t = np.deg2rad(np.array(degrees, dtype=float))
+        out[name] = normalised_rows(np.cross(ax, np.cos(t)[:, None] * b[0] + np.sin(t)[:, None] * b[1]))
+    # the same planes with alternating normal signs: the tangent directions of neighbouring circles come out
+    # opposite, so a thin cell lies between a tangent direction and the opposite of the next one
+    out["narrow-pencil-alternating"] = out["narrow-pencil"] * np.array([1.0, -1.0, 1.0, -1.0])[:, None]
+    out["tiny-triangle"] = np.vstack([small_triangle(1e-4, False), normalised_rows(rng.standard_normal((2, 3)))])
+    out["triangle-triple-corners"] = small_triangle(1e-2, True)
+    out["tiny-triangle-triple-corners"] = small_triangle(1e-5, True)
+    near = np.random.default_rng(5)
+    out["near-parallel"] = normalised_rows(np.array([0.0, 0.0, 1.0]) + 1e-4 * near.standard_normal((3, 3)))
+    out["integer"] = normalised_rows([[1, 0, 0], [0, 1, 0], [0, 0, 1], [1, 1, 0], [1, -1, 0], [0, 1, 1], [1, 1, 1]])
+    return out
+
+
+@pytest.mark.parametrize("name", list(arrangements()))
+def test_sector_points_fall_inside_every_cell(name):
+    """Every cell of the arrangement (modulo the antipodal map) that a linear program finds nonempty holds one of
+    the returned points strictly inside; the points are unit vectors."""
+    from cvxnn.models.deep_abs.sphere import _sector_points
+
+    W = arrangements()[name]
+    P = _sector_points(W.copy())
+    np.testing.assert_allclose(np.linalg.norm(P, axis=1), 1.0, atol=1e-12)
+    cells, hit = cells_hit(W, P)
+    assert cells.shape[0] >= W.shape[0]
+    assert np.all(hit), f"{name}: {np.sum(~hit)} of {len(hit)} cells missed"
+
+
+def test_sector_points_tolerances():
+    """Pinned tolerances: two planes whose normals' cross product is at most 1e-12 long are one plane (no vertex,
+    so the lune between them, thinner than 1e-12, gets no point); at 2e-12 they cross and the lune gets a point. A
+    circle that passes exactly 1e-10 from a vertex goes through it: the vertex is a triple point and each of the six
+    sectors of the three tangent lines gets a point 0.25 * 1e-2 away (no other circle is near)."""
+    from cvxnn.models.deep_abs.sphere import _sector_points
+
+    for gap, vertex in ((1e-12, False), (2e-12, True)):
+        W = np.array([[1.0, 0.0, 0.0], [1.0, gap, 0.0]])
+        assert np.linalg.norm(W[1]) == 1.0 and np.linalg.norm(np.cross(W[0], W[1])) == gap
+        P = _sector_points(W)
+        S = np.sign(P @ W.T)
+        assert P.shape[0] == (6 if vertex else 2)
+        assert bool(np.any(S[:, 0] != S[:, 1])) == vertex
+    a = 0.3
+    w3 = np.array([a, np.sqrt(1.0 - a * a), 1e-10])
+    assert np.linalg.norm(w3) == 1.0  # a unit normal whose circle passes 1e-10 from (0, 0, 1), exactly
+    W = np.array([[1.0, 0.0, 0.0], [0.0, 1.0, 0.0], w3])
+    P = _sector_points(W)
+    near = P[np.abs(np.linalg.norm(P - np.array([0.0, 0.0, 1.0]), axis=1) - 2.5e-3) < 1e-6]
+    assert near.shape[0] == 6
+    assert len({tuple(row) for row in np.sign(near @ W.T)}) == 6
+
+
+def same_planes(U, V, tol=1e-9):
+    """Whether the unit normals U and V describe the same set of planes (each row of one parallel to a row of the
+    other, |u x v| < tol) and U holds no plane twice."""
+    para = np.linalg.norm(np.cross(U[:, None, :], V[None, :, :]), axis=2) < tol
+    twice = np.linalg.norm(np.cross(U[:, None, :], U[None, :, :]), axis=2) < tol
+    return bool(np.all(para.any(axis=1)) and np.all(para.any(axis=0)) and twice.sum() == U.shape[0])
+
+
+def distinct_planes(W, tol=1e-9):
+    """One unit normal per plane of the nonzero rows W, written here (greedy, |u x v| < tol is one plane)."""
+    out = []
+    for w in W:
+        u = w / np.linalg.norm(w)
+        if not any(np.linalg.norm(np.cross(u, v)) < tol for v in out):
+            out.append(u)
+    return np.array(out)
+
+
+def test_unique_normals_give_one_unit_normal_per_plane():
+    """Rows of any length and sign, repeated, scaled (1e-6 to 1e6) and negated, come back as one unit normal per
+    plane."""
+    from cvxnn.models.deep_abs.sphere import _unique_normals
+
+    rng = np.random.default_rng(2)
+    base = rng.standard_normal((4, 3))
+    W = np.vstack([base * 10.0 ** rng.uniform(-6, 6, (4, 1)), -3.0 * base[:2], 1e5 * base[2:], base[:1] * 7e-6])
+    U = _unique_normals(W.copy())
+    np.testing.assert_allclose(np.linalg.norm(U, axis=1), 1.0, atol=1e-12)
+    assert U.shape[0] == 4 and same_planes(U, distinct_planes(W))
+
+
+@pytest.mark.parametrize("scale", [0.1, 1e3])
+def test_label_kinks_are_the_kink_planes_of_the_label_feature(scale):
+    """||r_i^T v| - |q^T v|| kinks where r_i^T v, q^T v, (r_i - q)^T v or (r_i + q)^T v is 0: the planes of the
+    nonzero vectors among r_i, q, r_i - q, r_i + q, one unit normal each. Pinned: a vector no longer than 1e-12
+    max(1, largest entry) is a rounding remainder (zero); rows equal to q, to -q, to 0, and at scale 1e3 a row
+    q + 1e-10 e1 (r - q dropped), at scale 0.1 (every entry below 1) a row of length exactly 1e-12 (dropped)."""
+    from cvxnn.models.deep_abs.sphere import _label_kinks
+
+    rng = np.random.default_rng(4)
+    q = scale * rng.standard_normal(3)
+    R = np.vstack([scale * rng.standard_normal((3, 3)), q, -q, np.zeros(3)])
+    if scale > 1.0:
+        R = np.vstack([R, q + np.array([1e-10, 0.0, 0.0])])
+    else:
+        assert np.linalg.norm([0.0, 0.0, 1e-12]) == 1e-12
+        R = np.vstack([R, [0.0, 0.0, 1e-12]])
+    W = np.vstack([R, q[None], R - q[None], R + q[None]])
+    tiny = 1e-12 * max(1.0, float(np.abs(W).max()))
+    assert (tiny == 1e-12) == (scale < 1.0)
+    expected = distinct_planes(W[np.linalg.norm(W, axis=1) > tiny])
+    U = _label_kinks(R.copy(), q.copy())
+    np.testing.assert_allclose(np.linalg.norm(U, axis=1), 1.0, atol=1e-12)
+    assert same_planes(U, expected)
+
+
+def test_distinct_units_keep_the_best_unit_of_each_direction_and_label():
+    """Candidates are read best first; one within tol of a unit already taken for its label (also as -v) is
+    skipped, at exactly tol too (pinned: ||(1, 1e-9, 0) - (1, 0, 0)|| is exactly 1e-9); other labels and directions
+    farther than tol are kept; reading stops once top units are taken; one unit is taken even for top = 0."""
+    from cvxnn.models.deep_abs.arc import distinct_units
+
+    e1 = np.array([1.0, 0.0, 0.0])
+    near, far = np.array([1.0, 1e-9, 0.0]), np.array([1.0, 3e-9, 0.0])
+    assert np.linalg.norm(near - e1) == 1e-9 and np.linalg.norm(near) == 1.0
+    cands = [(5.0, e1, 0), (4.0, near, 0), (3.9, -near, 0), (3.8, e1, 1), (3.0, -far, 0), (2.0, far, 0),
+             (1.0, np.array([0.0, 1.0, 0.0]), 0)]
+    out = distinct_units(cands, 10, tol=1e-9)
+    assert [(val, lab) for val, _, lab in out] == [(5.0, 0), (3.8, 1), (3.0, 0), (1.0, 0)]
+    assert out[2][1] is cands[4][1]
+    assert [val for val, _, _ in distinct_units(cands, 10, tol=2e-9)] == [5.0, 3.8, 3.0, 1.0]
+    assert [val for val, _, _ in distinct_units(cands, 10, tol=0.5e-9)] == [5.0, 4.0, 3.8, 3.0, 1.0]
+    read = []
+
+    def lazy():
+        for c in cands:
+            read.append(c[0])
+            yield c
+
+    assert [val for val, _, _ in distinct_units(lazy(), 2, tol=1e-9)] == [5.0, 3.8]
+    assert read == [5.0, 4.0, 3.9, 3.8]
+    assert len(distinct_units(cands, 0, tol=1e-9)) == 1 and distinct_units([], 3, tol=1e-9) == []

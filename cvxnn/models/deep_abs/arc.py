@@ -14,13 +14,32 @@ ORACLE_L2_ARCS = ("exact angular oracle (d = 2): closed-form max of the linear p
                   "consecutive kink angles, for every vertex label")
 
 
+def distinct_units(candidates, top: int, tol: float) -> list:
+    """The first ``top`` distinct units among ``candidates`` (value, v, label), read in the order given (best first)
+    and only until ``top`` are taken: a candidate is skipped when a unit already taken for its label has a direction
+    within ``tol`` of its own, min(||v - u||, ||v + u||) <= tol (F(-v) = F(v): v and -v are one unit). At least one
+    unit is taken when there is a candidate."""
+    out = []
+    taken: dict[int, list] = {}
+    for val, v, lab in candidates:
+        same = taken.setdefault(lab, [])
+        if any(min(np.linalg.norm(v - u), np.linalg.norm(v + u)) <= tol for u in same):
+            continue
+        same.append(v)
+        out.append((val, v, lab))
+        if len(out) >= top:
+            break
+    return out
+
+
 def arc_oracle(X: np.ndarray, lam: np.ndarray, top: int = 0):
     """EXACT sup over ||v||_2 = 1 (d = 2) and all (a1, a2) of |lam^T ||X v - a1| - a2||.
 
     Kink angles (directions normal to a kink normal) plus 0 and pi/2 split [0, pi) into arcs shorter than pi/2; on
     each arc every label's lam^T F is c^T v, c solved from the values at the two ends; the max of |c^T v| on the
     arc is ||c|| when +-c/||c|| lies in the arc, else the larger end value. Returns (sup, best list) where best
-    holds up to ``top`` (value, v, label) maximisers with distinct directions (v a unit vector)."""
+    holds up to ``top`` (value, v, label) maximisers, v a unit vector, no two of one label within 1e-10
+    (:func:`distinct_units`)."""
     X = np.asarray(X, dtype=np.float64)
     lam = np.asarray(lam, dtype=np.float64)
     W, _, _ = kink_normals(X) if X.shape[0] >= 2 else (np.zeros((0, 2)), [], [])
@@ -53,19 +72,15 @@ def arc_oracle(X: np.ndarray, lam: np.ndarray, top: int = 0):
         k = min(50 * top, flat_val.size)
         order = np.argpartition(-flat_val, k - 1)[:k]
         order = order[np.argsort(-flat_val[order])]
-        seen = set()
-        for flat in order:
-            k, lab = np.unravel_index(flat, val.shape)
-            if inside[k, lab]:
-                ang = phi_in[k, lab]
-            else:
-                ang = ta[k] if abs(Sa[k, lab]) >= abs(Sb[k, lab]) else tb[k]
-            v = np.array([math.cos(ang), math.sin(ang)])
-            key = (round(float(np.mod(ang, np.pi)), 10), int(lab))
-            if key in seen:
-                continue
-            seen.add(key)
-            best.append((float(val[k, lab]), v, int(lab)))
-            if len(best) >= top:
-                break
+
+        def candidates():  # best first; the direction of each (arc, label) maximiser
+            for flat in order:
+                k, lab = np.unravel_index(flat, val.shape)
+                if inside[k, lab]:
+                    ang = phi_in[k, lab]
+                else:
+                    ang = ta[k] if abs(Sa[k, lab]) >= abs(Sb[k, lab]) else tb[k]
+                yield float(val[k, lab]), np.array([math.cos(ang), math.sin(ang)]), int(lab)
+
+        best = distinct_units(candidates(), top, tol=1e-10)
     return sup, best

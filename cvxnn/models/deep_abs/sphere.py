@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 
 from ...errors import UnsupportedCombinationError
-from .arc import arc_oracle
+from .arc import arc_oracle, distinct_units
 from .pool import Labels, _canonical_sign, _unique_rows, chain_values, kink_normals
 
 ORACLE_L2_SPHERE = ("exact sphere oracle (d = 3): every kink great circle by the closed-form arc oracle (edges and "
@@ -81,7 +81,8 @@ def sphere_oracle(X: np.ndarray, lam: np.ndarray, top: int = 0):
     arc: the 2-D arc oracle applied to the data projected onto that kink plane, whose own kinks are the
     intersections with every other kink plane) or at a vertex (an arc end). So the max over: the arc oracle in
     every kink plane of the data, and, for every label, the exact value at c/||c|| for c taken inside every cell
-    of that label's arrangement. Returns (sup, best list) like :func:`arc_oracle`."""
+    of that label's arrangement. Returns (sup, best list) like :func:`arc_oracle` (no two units of one label
+    within 1e-9)."""
     X = np.asarray(X, dtype=np.float64)
     lam = np.asarray(lam, dtype=np.float64)
     n, d = X.shape
@@ -118,13 +119,4 @@ def sphere_oracle(X: np.ndarray, lam: np.ndarray, top: int = 0):
         sup = max(sup, float(vals[k]))
         found.append((float(vals[k]), Vs[k], lab))
     found.sort(key=lambda t: -t[0])
-    out, seen = [], set()
-    for val, v, lab in found:
-        key = (tuple(np.round(_canonical_sign(v[None])[0], 9)), lab)
-        if key in seen:
-            continue
-        seen.add(key)
-        out.append((val, v, lab))
-        if len(out) >= top:
-            break
-    return sup, out
+    return sup, distinct_units(found, top, tol=1e-9)
