@@ -236,13 +236,13 @@ def hinge_sum(x, centres, weights) -> np.ndarray:
     return W[k] * x - WC[k]
 
 
-def transport_split(w, tol: float = 0.0) -> list[tuple[int, int, float]]:
+def transport_split(w) -> list[tuple[int, int, float]]:
     """Pair the positive and negative entries of w (sum w = 0) greedily in index order: (source, sink, mass)
     triples with mass > 0, at most (nonzeros - 1) of them, such that sum of mass (e_source - e_sink) = w and the
     total mass is ||w||_1 / 2 (the least possible)."""
     w = np.asarray(w, dtype=np.float64)
-    pos = [[int(k), float(w[k])] for k in np.flatnonzero(w > tol)]
-    neg = [[int(k), float(-w[k])] for k in np.flatnonzero(w < -tol)]
+    pos = [[int(k), float(w[k])] for k in np.flatnonzero(w > 0)]
+    neg = [[int(k), float(-w[k])] for k in np.flatnonzero(w < 0)]
     out, i, j = [], 0, 0
     while i < len(pos) and j < len(neg):
         mass = min(pos[i][1], neg[j][1])
