@@ -138,6 +138,12 @@ VERDICTS: list[tuple[str, str, str, str, str]] = [
      "is reshape(1, -1)"),
     ("cvxnn.*", r'Activation\("[a-z]+"\)', r'Activation\("[A-Z]+"\)', "equivalent",
      "Activation lower-cases its name (validation.check_choice): Activation('RELU') is Activation('relu')"),
+    ("cvxnn.models.chains_1d.ramp_network", r"^(params|signs) = .*\(L - 3\)$", r"^(params|signs) = .*\(L \+ 3\)$",
+     "equivalent",
+     "signs and params are zipped together (biases) and weights[1:] with biases[1:] (layers), so the extra entries "
+     "of the longer list are never read: the same L - 1 layers"),
+    ("cvxnn.models.chains_1d.RampHinges.ramps", r"mass if a < b else -mass", r"mass if a <= b else -mass",
+     "equivalent", "a == b never occurs: a source index has w > 0 and a sink index w < 0"),
     ("cvxnn.models.hinges_1d.transport_split", r"^w = np\.asarray\(w, dtype=np\.float64\)$",
      r"^w = np\.asarray\(w, (dtype=None)?\)$", "equivalent",
      "w is only compared with 0 and read through float(w[k]) / float(-w[k]): int, float32 and float64 entries give "

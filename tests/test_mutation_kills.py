@@ -2143,3 +2143,37 @@ def test_distinct_units_keep_the_best_unit_of_each_direction_and_label():
     assert [val for val, _, _ in distinct_units(lazy(), 2, tol=1e-9)] == [5.0, 3.8]
     assert read == [5.0, 4.0, 3.9, 3.8]
     assert len(distinct_units(cands, 0, tol=1e-9)) == 1 and distinct_units([], 3, tol=1e-9) == []
+
+
+# -------------------------------------------------------------------------- rebuilding deep ReLU chains in 1-D
+@pytest.mark.parametrize("off", [0.0, 1e-3, -0.2])
+def test_ramp_hinges_rebuild_the_hinge_sum_even_when_the_balance_is_off(off):
+    """The sparse (hinge) form of deep ReLU chains: a hinge vector w with sum w = off (0 from an exact solver, not 0
+    after dust is dropped) rebuilds as ramps whose network equals, on the data, xi + sum_k w_k (x - t_k)_+ written
+    here: the balance goes to the hinge at the last point, which is zero on the data. Its description names the
+    model, activation, depth and bias convention, the hinge columns used, and ramps between data points whose sum
+    is the same function with total mass ||w||_1 / 2."""
+    from cvxnn.models.chains_1d import RampHinges
+
+    rng = np.random.default_rng(7)
+    x = np.sort(rng.uniform(-1.0, 2.0, 9))
+    w = rng.standard_normal(9) * (rng.uniform(size=9) < 0.7)
+    w[-1] -= w.sum() - off
+    assert w.sum() == pytest.approx(off, abs=1e-12)
+    form = RampHinges(x, depth=3)
+    net = form.to_network(w.copy(), 0.3, None, 0.1, "free", None)
+    expected = 0.3 + np.maximum(x[:, None] - x[None, :], 0.0) @ w
+    np.testing.assert_allclose(net.predict(x.reshape(-1, 1)).ravel(), expected, rtol=0, atol=1e-9)
+    # the saved description: what `cvxnn certify` reads back, and the ramps themselves
+    meta = net.meta
+    assert (meta["model"], meta["activation"], meta["depth"], meta["bias_convention"]) == (
+        "deep-1d", {"name": "relu"}, 3, "free")
+    balanced = w.copy()
+    balanced[-1] -= balanced.sum()
+    assert meta["dictionary_columns"] == [int(k) for k in np.flatnonzero(balanced)]
+    ramps = np.array([u["ramp"] for u in meta["units"]])
+    z = np.array([u["z"] for u in meta["units"]])
+    assert np.all(ramps[:, 0] < ramps[:, 1]) and np.all(np.isin(ramps, x)) and np.all(z != 0)
+    R = np.maximum(x[:, None] - ramps[None, :, 0], 0.0) - np.maximum(x[:, None] - ramps[None, :, 1], 0.0)
+    np.testing.assert_allclose(0.3 + R @ z, expected, rtol=0, atol=1e-9)
+    assert np.abs(z).sum() == pytest.approx(0.5 * np.abs(balanced).sum(), rel=1e-12)
