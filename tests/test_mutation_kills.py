@@ -1404,6 +1404,18 @@ def entry_values(X, lam, best):
     return np.array([abs(label_values(X, lam, np.asarray(v)[None])[0, lab]) for _, v, lab in best])
 
 
+def check_sup_and_best_unit(X, lam, sup, best, ref):
+    """The oracle's sup is never below the search's value ref and within 1e-6 of it; its one listed unit is a unit
+    vector whose listed value is the sup and whose value recomputed here is the sup."""
+    assert ref <= sup * (1 + 1e-12)
+    assert sup <= ref * (1 + 1e-6)
+    assert len(best) == 1
+    value, v, lab = best[0]
+    assert abs(np.linalg.norm(v) - 1) < 1e-12
+    assert abs(value - sup) <= 1e-12 * sup
+    assert abs(entry_values(X, lam, best)[0] - sup) <= 1e-10 * sup
+
+
 # -------------------------------------------------------------------------------------------- the arc oracle
 @pytest.mark.parametrize("n,seed", [(2, 0), (2, 1), (3, 2), (3, 3), (4, 4), (5, 5), (5, 6), (6, 7)])
 def test_arc_oracle_equals_a_refined_angle_search(n, seed):
@@ -1414,14 +1426,7 @@ def test_arc_oracle_equals_a_refined_angle_search(n, seed):
     for scale in (1.0, 0.01):
         lam = centred(rng, n, scale)
         sup, best = arc_oracle(X, lam, top=1)
-        ref = arc_sup_search(X, lam)
-        assert ref <= sup * (1 + 1e-12)
-        assert sup <= ref * (1 + 1e-6)
-        assert len(best) == 1
-        value, v, lab = best[0]
-        assert abs(np.linalg.norm(v) - 1) < 1e-12
-        assert abs(value - sup) <= 1e-12 * sup
-        assert abs(entry_values(X, lam, best)[0] - sup) <= 1e-10 * sup
+        check_sup_and_best_unit(X, lam, sup, best, arc_sup_search(X, lam))
 
 
 def arc_label_sups(X, lam, m=20_000, fine=801):
@@ -1696,14 +1701,7 @@ def check_sphere_sup(X, lam, rng):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         sup, best = sphere_oracle(X, lam, top=1)
-    ref, _ = sphere_search(X, lam, rng)
-    assert ref <= sup * (1 + 1e-12)
-    assert sup <= ref * (1 + 1e-6)
-    assert len(best) == 1
-    value, v, lab = best[0]
-    assert abs(np.linalg.norm(v) - 1) < 1e-12
-    assert abs(value - sup) <= 1e-12 * sup
-    assert abs(entry_values(X, lam, best)[0] - sup) <= 1e-10 * sup
+    check_sup_and_best_unit(X, lam, sup, best, sphere_search(X, lam, rng)[0])
 
 
 @pytest.mark.parametrize("seed", [2, 20])
