@@ -131,7 +131,8 @@ class ColumnGenerationProgram:
 
     @property
     def penalty_beta(self) -> float:
-        return self.beta.value
+        """beta of the Lasso; 1 for the interpolation LP (its objective is the l1 norm), as InterpolationProgram."""
+        return 1.0 if self.mode == "interpolation" else self.beta.value
 
     def set_beta(self, beta) -> None:
         self.beta.value = check_beta(beta)

@@ -2175,3 +2175,1090 @@ def test_ramp_hinges_rebuild_the_hinge_sum_even_when_the_balance_is_off(off):
     R = np.maximum(x[:, None] - ramps[None, :, 0], 0.0) - np.maximum(x[:, None] - ramps[None, :, 1], 0.0)
     np.testing.assert_allclose(0.3 + R @ z, expected, rtol=0, atol=1e-9)
     assert np.abs(z).sum() == pytest.approx(0.5 * np.abs(balanced).sum(), rel=1e-12)
+
+
+# ------------------------------------------------------------------ rebuilt networks: every field of the result
+# A rebuilt net must compute the dictionary's fit, cost exactly beta ||z||_1 under its penalty, and describe itself
+# (model, activation, conventions, the columns and units used): `cvxnn certify` and the symmetry report read the
+# description. Coefficients given in single precision must give the double-precision net.
+def sparse_coefficients(rng, size, k, low=0.2, high=1.5):
+    z = np.zeros(size)
+    pick = np.sort(rng.choice(size, k, replace=False))
+    z[pick] = rng.uniform(low, high, k) * rng.choice([-1.0, 1.0], k)
+    return z, pick
+
+
+def check_rebuilt(build, z, X, expected_fit, beta, expected_meta, output_width):
+    """build(z) -> Network; checks the fit on X (any constant offset is an error here), the penalty beta ||z||_1, the
+    description, the output layer's shape, and that float32 or list coefficients give the float64 answer."""
+    net = build(z)
+    np.testing.assert_allclose(net.predict(X), expected_fit, rtol=0, atol=1e-12)
+    assert net.penalty_value() == pytest.approx(beta * np.abs(z).sum(), rel=1e-12)
+    assert net.meta == expected_meta
+    assert net.layers[-1].weight.shape == (1, output_width)
+    z32 = z.astype(np.float32)
+    ref = build(z32.astype(np.float64))
+    for other in (build(z32), build(list(z32.astype(np.float64)))):
+        np.testing.assert_allclose(other.predict(X), ref.predict(X), rtol=1e-14, atol=1e-14)
+        assert other.penalty_value() == pytest.approx(ref.penalty_value(), rel=1e-14)
+        assert other.meta == ref.meta
+    return net
+
+
+@pytest.mark.parametrize("act,bias", [("relu", "free"), ("abs", "free"), ("relu", "none")])
+def test_rebuilt_two_layer_1d_net(act, bias):
+    from cvxnn.activations import Activation
+    from cvxnn.models.two_layer_1d import two_layer_1d
+
+    x, rng = sorted_points(21, 9)
+    D = two_layer_1d(x, Activation(act), bias)
+    k = min(4, D.size)  # bias 'none': the two orientations through 0
+    z, pick = sparse_coefficients(rng, D.size, k)
+    xnew = np.linspace(-2.5, 2.5, 41)
+    sigma = (lambda t: np.maximum(t, 0.0)) if act == "relu" else np.abs
+    s, c = D.orientations[pick], D.breakpoints[pick]
+    fit = sigma(s[None, :] * (xnew[:, None] - c[None, :])) @ z[pick] - 0.4
+    units = [{"orientation": float(a), "breakpoint": float(b), "z": float(v)} for a, b, v in zip(s, c, z[pick])]
+    meta = {"model": "two-layer", "activation": {"name": act}, "bias_convention": bias,
+            "dictionary_columns": [int(j) for j in pick], "units": units}
+    check_rebuilt(lambda zz: D.to_network(zz, -0.4, None, 0.3, bias, cvxnn.TwoLayer(act)), z, xnew, fit, 0.3, meta, k)
+
+
+@pytest.mark.parametrize("act,objective", [("sign", "amplitude"), ("threshold", "amplitude"),
+                                           ("sign", "l1-outer"), ("threshold", "l1-outer")])
+def test_rebuilt_step_net(act, objective):
+    from cvxnn.activations import Activation
+    from cvxnn.models.two_layer_1d import two_layer_1d, two_layer_1d_network
+
+    x, rng = sorted_points(22, 8)
+    D = two_layer_1d(x, Activation(act), "free")
+    z, pick = sparse_coefficients(rng, D.size, 3)
+    xnew = np.linspace(-2.5, 2.5, 53)
+    xnew = xnew[np.min(np.abs(xnew[:, None] - D.breakpoints[None, :]), axis=1) > 1e-6]
+    step = (lambda t: np.sign(t)) if act == "sign" else (lambda t: (t > 0).astype(float))
+    fit = step(xnew[:, None] - D.breakpoints[pick][None, :]) @ z[pick] + 0.25
+    meta = {"model": "two-layer", "activation": {"name": act}, "bias_convention": "free", "sign_objective": objective,
+            "dictionary_columns": [int(j) for j in pick],
+            "units": [{"orientation": float(D.orientations[j]), "breakpoint": float(D.breakpoints[j]),
+                       "z": float(z[j])} for j in pick]}
+    net = check_rebuilt(lambda zz: D.to_network(zz, 0.25, None, 0.2, "free", cvxnn.TwoLayer(act, sign_objective=objective)),
+                        z, xnew, fit, 0.2, meta, 3)
+    assert len(net.layers) == (2 if objective == "l1-outer" else 3)
+    if objective == "l1-outer":  # the outer weights are z, the inner ones 1 (unpenalised)
+        np.testing.assert_array_equal(net.layers[1].weight, z[pick][None, :])
+        np.testing.assert_array_equal(net.layers[0].weight, np.ones((3, 1)))
+    # the rebuild's default objective is the amplitude form
+    default = two_layer_1d_network(z, 0.25, D, None, 0.2, "free")
+    assert default.meta["sign_objective"] == "amplitude" and len(default.layers) == 3
+    assert default.penalty_value() == pytest.approx(0.2 * np.abs(z).sum(), rel=1e-12)
+
+
+def test_rebuilt_wedge_net():
+    from cvxnn.models.wedge import wedge_dictionary
+
+    rng = np.random.default_rng(23)
+    X = rng.uniform(-1.0, 1.0, (6, 2))
+    D = wedge_dictionary(X)
+    z, pick = sparse_coefficients(rng, D.size, 4)
+    Xnew = rng.uniform(-1.5, 1.5, (30, 2))
+    U, off = D.directions[pick], D.offsets[pick]
+    np.testing.assert_allclose(np.abs(U).sum(axis=1), 1.0, rtol=1e-12)  # the l1-normalised directions
+    fit = np.abs(Xnew @ U.T + off[None, :]) @ z[pick] + 0.1
+    units = [{"direction": [float(v) for v in D.directions[j]], "offset": float(D.offsets[j]),
+              "pivot": int(D.pivots[j]), "points": list(D.point_sets[j]), "support": list(D.supports[j])}
+             for j in pick]
+    meta = {"model": "two-layer", "activation": {"name": "abs"}, "inner_norm": "l1", "bias_convention": "free",
+            "dictionary_columns": [int(j) for j in pick], "units": units}
+    check_rebuilt(lambda zz: D.to_network(zz, 0.1, None, 0.15, "free"), z, Xnew, fit, 0.15, meta, 4)
+
+
+@pytest.mark.parametrize("depth", [3, 4])
+def test_rebuilt_abs_chain_1d_net(depth):
+    from cvxnn.models.chains_1d import abs_chain_dictionary
+
+    x, rng = sorted_points(24, 6)
+    D = abs_chain_dictionary(x, depth)
+    z, pick = sparse_coefficients(rng, D.size, 5)
+    xnew = np.linspace(-2.5, 2.5, 47)
+    G = np.empty((xnew.size, pick.size))
+    for col, j in enumerate(pick):
+        h = xnew.copy()
+        for a in D.params[j]:
+            h = np.abs(h - a)
+        G[:, col] = h
+    fit = G @ z[pick] - 0.2
+    meta = {"model": "deep-1d", "activation": {"name": "abs"}, "depth": depth, "bias_convention": "free",
+            "dictionary_columns": [int(j) for j in pick],
+            "units": [{"a": [float(v) for v in D.params[j]], "z": float(z[j])} for j in pick]}
+    net = check_rebuilt(lambda zz: D.to_network(np.asarray(zz), -0.2, None, 0.1, "free", None), z, xnew, fit, 0.1,
+                        meta, 5)
+    assert len(net.layers) == depth
+
+
+@pytest.mark.parametrize("depth", [3, 4, 5])
+def test_rebuilt_relu_ramp_net(depth):
+    from cvxnn.models.chains_1d import ramp_network, relu_ramp_dictionary
+
+    x, rng = sorted_points(25, 7)
+    D = relu_ramp_dictionary(x, depth)
+    z, pick = sparse_coefficients(rng, D.size, 4)
+    xnew = np.linspace(-2.5, 2.5, 47)
+    a, b = D.starts[pick], D.ends[pick]
+    fit = np.clip(xnew[:, None] - a[None, :], 0.0, (b - a)[None, :]) @ z[pick] + 0.3
+    meta = {"model": "deep-1d", "activation": {"name": "relu"}, "depth": depth, "bias_convention": "free",
+            "dictionary_columns": [int(j) for j in pick],
+            "units": [{"ramp": [float(s), float(e)], "z": float(z[j])} for s, e, j in zip(a, b, pick)]}
+    net = check_rebuilt(lambda zz: D.to_network(np.asarray(zz), 0.3, None, 0.1, "free", None), z, xnew, fit, 0.1,
+                        meta, 4)
+    assert len(net.layers) == depth
+    # starts, ends and coefficients given in single precision give the double-precision chains
+    lo, hi, c = (v.astype(np.float32) for v in (a, b, z[pick]))
+    ref = ramp_network(lo.astype(np.float64), hi.astype(np.float64), c.astype(np.float64), 0.3, depth, 0.1)
+    single = ramp_network(lo, hi, c, 0.3, depth, 0.1)
+    np.testing.assert_allclose(single.predict(xnew), ref.predict(xnew), rtol=1e-14, atol=1e-14)
+    assert single.penalty_value() == pytest.approx(ref.penalty_value(), rel=1e-14)
+    assert ref.meta["dictionary_columns"] == []  # no columns given
+
+
+@pytest.mark.parametrize("norm", ["l1", "l2"])
+def test_rebuilt_deep_abs_net(norm):
+    from cvxnn.models.deep_abs.pool import ChainColumns
+
+    rng = np.random.default_rng(26)
+    X = rng.uniform(-1.0, 1.0, (7, 2))
+    V = rng.standard_normal((6, 2))
+    V /= np.linalg.norm(V, ord=1 if norm == "l1" else 2, axis=1, keepdims=True)
+    A = rng.uniform(0.0, 0.8, (6, 2))
+    info = [{"family": f"f{j}"} for j in range(6)]
+    D = ChainColumns(X, V, A, norm, info)
+    z, pick = sparse_coefficients(rng, D.size, 3)
+    Xnew = rng.uniform(-1.5, 1.5, (30, 2))
+    fit = np.abs(np.abs(Xnew @ V[pick].T - A[pick, 0]) - A[pick, 1]) @ z[pick] + 0.05
+    units = [{"direction": [float(v) for v in V[j]], "a1": float(A[j, 0]), "a2": float(A[j, 1]), "norm": norm,
+              "family": f"f{j}", "z": float(z[j])} for j in pick]
+    meta = {"model": "deep-abs", "activation": {"name": "abs"}, "depth": 3, "inner_norm": norm,
+            "bias_convention": "free", "dictionary_columns": [int(j) for j in pick], "units": units}
+    net = check_rebuilt(lambda zz: D.to_network(zz, 0.05, None, 0.2, "free"), z, Xnew, fit, 0.2, meta, 3)
+    assert [layer.activation.name for layer in net.layers] == ["abs", "abs", "identity"]
+
+
+def test_rebuilt_two_layer_net_from_arrangement_blocks():
+    """ArrangementProgram.reconstruct: each nonzero block v is the unit sqrt||v|| relu(Xb v / ||v||) (w: outer sign
+    -), blocks of norm <= 1e-9 times the largest are zero, blocks of one direction and sign merge, and pruning (the
+    default) leaves at most n + 1 units with the same fit and the same sum of norms. Checked on hand-made blocks."""
+    from cvxnn.arrangements import enumerate_patterns
+    from cvxnn.models.arrangement import ArrangementProgram
+
+    rng = np.random.default_rng(27)
+    n = 6
+    X = rng.standard_normal((n, 2))
+    Xb = np.hstack([X, np.ones((n, 1))])
+    y = rng.standard_normal(n)
+    prog = ArrangementProgram(X, y, cvxnn.TwoLayer("relu"), 0.1, enumerate_patterns(Xb), "penalized")
+    relu = lambda t: np.maximum(t, 0.0)  # noqa: E731
+
+    def fit_of(blocks_v, blocks_w, xi, points):
+        pb = np.hstack([points, np.ones((len(points), 1))])
+        return relu(pb @ blocks_v.T).sum(axis=1) - relu(pb @ blocks_w.T).sum(axis=1) + xi
+
+    def widths(net):
+        return net.meta["widths"]
+
+    u1 = np.array([3.0, 0.0, 0.0])
+    u2 = np.array([0.6, -0.8, 0.5])
+    V = np.zeros((5, 3))
+    V[0], V[1], V[2] = u1, u1 / 3.0, 2.0 * u2  # V[1]: the direction of V[0] (merged), norm 1
+    V[3] = [1e-9 * 3.0, 0.0, 0.0]  # norm exactly 1e-9 times the largest (3): zero
+    W = np.zeros((5, 3))
+    W[0] = 0.5 * u1  # the direction of V[0] with the other sign: not merged
+    Xnew = rng.uniform(-2.0, 2.0, (25, 2))
+    for scale in (1.0, 0.1):  # a largest norm below 1 too
+        net = prog.reconstruct(scale * V, scale * W, prune=False)
+        kept_v, kept_w = scale * V[:3], scale * W[:1]
+        np.testing.assert_allclose(net.predict(Xnew), fit_of(kept_v, kept_w, 0.0, Xnew), rtol=0, atol=1e-12)
+        assert net.layers[1].bias.tolist() == [0.0]  # the output bias defaults to 0
+        norms = np.concatenate([np.linalg.norm(kept_v, axis=1), np.linalg.norm(kept_w, axis=1)])
+        assert net.penalty_value() == pytest.approx(0.1 * norms.sum(), rel=1e-12)
+        assert net.meta == {"model": "two-layer", "activation": {"name": "relu"}, "bias_convention": "penalized",
+                            "output_bias": False, "widths": {"raw": 4, "merged": 3, "pruned": 3}}
+        assert net.width == 3 and net.layers[1].weight.shape == (1, 3)
+    assert prog.reconstruct(V, W, xi=0.7, prune=False).layers[1].bias.tolist() == [0.7]
+
+    # no block, or only zero blocks: no unit
+    for empty in (np.zeros((0, 3)), np.zeros((4, 3))):
+        net = prog.reconstruct(empty, empty, xi=0.2)
+        assert net.width == 0 and net.meta["widths"] == {"raw": 0, "merged": 0, "pruned": 0}
+        np.testing.assert_allclose(net.predict(Xnew), 0.2, rtol=0, atol=0)
+
+    # ten blocks of distinct directions: pruning (the default) keeps at most n + 1 = 7 units, the fit on the data
+    # and the sum of norms; without it all ten stay
+    B = rng.standard_normal((10, 3))
+    B[:, 2] += 2.0  # every unit active somewhere
+    zero = np.zeros((0, 3))
+    full = prog.reconstruct(B, zero, prune=False)
+    assert widths(full) == {"raw": 10, "merged": 10, "pruned": 10} and full.width == 10
+    pruned = prog.reconstruct(B, zero)
+    assert pruned.width <= n + 1 and widths(pruned) == {"raw": 10, "merged": 10, "pruned": pruned.width}
+    assert np.all(pruned.layers[1].weight != 0)  # no zero unit is kept
+    np.testing.assert_allclose(pruned.predict(X), fit_of(B, zero, 0.0, X), rtol=0, atol=1e-9)
+    assert pruned.penalty_value() == pytest.approx(0.1 * np.linalg.norm(B, axis=1).sum(), rel=1e-9)
+
+
+# ------------------------------------------------------------------------ pruning: dust, then a vertex of the face
+def lasso_value(A, y, z, xi, beta, weights=None):
+    r = y - A @ z - xi
+    w = np.ones(z.size) if weights is None else weights
+    return 0.5 * r @ r + beta * np.sum(w * np.abs(z))
+
+
+def test_lasso_objective_is_the_weighted_lasso():
+    from cvxnn.prune import lasso_objective
+
+    rng = np.random.default_rng(31)
+    A, y, z = rng.standard_normal((6, 4)), rng.standard_normal(6), rng.standard_normal(4)
+    w = rng.uniform(0.5, 2.0, 4)
+    for weights in (None, w):
+        expected = lasso_value(A, y, z, 0.3, 0.7, weights)
+        assert lasso_objective(A, y, z, 0.3, 0.7, weights) == pytest.approx(expected, rel=1e-14)
+
+
+def kept_by_the_documented_rule(z, xi, A, y, beta, weights, fit_rtol, repair):
+    """The dust rule as documented in cvxnn.prune, written here: entries at most 1e-12 max|z| are zero; of the rest,
+    those with ||z_j A_j|| <= level ||y|| are dropped for the first level of (1e-6, 1e-7, 1e-8, 1e-9) at which the
+    (repaired) Lasso objective rises by at most 1e-10 max(1, objective) and, with fit_rtol, the fit moves by at most
+    fit_rtol ||y||; else every nonzero stays."""
+    if not np.any(z):
+        return np.zeros(0, dtype=int)
+    nonzero = np.abs(z) > 1e-12 * np.max(np.abs(z))
+    full = lasso_value(A, y, repair(np.where(nonzero, z, 0.0)), xi, beta, weights)
+    contribution = np.abs(z) * np.linalg.norm(A, axis=0)
+    for level in (1e-6, 1e-7, 1e-8, 1e-9):
+        cand = repair(np.where(nonzero & (contribution > level * np.linalg.norm(y)), z, 0.0))
+        if fit_rtol is not None and np.linalg.norm(A @ (np.where(nonzero, z, 0.0) - cand)) > \
+                fit_rtol * np.linalg.norm(y):
+            continue
+        if lasso_value(A, y, cand, xi, beta, weights) <= full + 1e-10 * max(1.0, full):
+            return np.flatnonzero(cand)
+    return np.flatnonzero(nonzero)
+
+
+class RepairedMatrix:
+    """A matrix operator whose coefficients must sum to 0: repair moves the balance onto the last one."""
+
+    def __init__(self, A):
+        self.A = A
+
+    def apply(self, z):
+        return self.A @ z
+
+    def column_norms(self, idx):
+        return np.linalg.norm(self.A[:, idx], axis=0)
+
+    def repair(self, z):
+        z = np.array(z, dtype=np.float64)
+        z[-1] -= z.sum()
+        return z
+
+
+def test_active_set_follows_the_documented_dust_rule():
+    """On random problems whose dust spans the thresholds (sizes 1e-4 .. 1e-14 of the largest coefficient, data of
+    scale 1e-3 .. 1e4, residuals from none to large, with and without weights, fit bound and a repair), the kept set
+    equals the rule written here."""
+    from cvxnn.prune import active_set
+
+    rng = np.random.default_rng(32)
+    decisions = set()
+    for trial in range(400):
+        n, k = rng.integers(3, 8), rng.integers(2, 9)
+        A = rng.standard_normal((n, k)) * 10.0 ** rng.uniform(-1, 1, k)
+        z = rng.standard_normal(k) * 10.0 ** rng.uniform(-3, 3)
+        dust = rng.random(k) < 0.5
+        z[dust] *= 10.0 ** rng.uniform(-14, -4, dust.sum())
+        if trial % 7 == 0:
+            z[rng.integers(k)] = 1e-12 * np.max(np.abs(z))  # exactly at the zero threshold
+        noise = [0.0, 1e-9, 1e-3, 1.0][trial % 4]
+        y = A @ z + noise * np.linalg.norm(A @ z) * rng.standard_normal(n)
+        xi, beta = rng.standard_normal(), 10.0 ** rng.uniform(-4, 0)
+        weights = rng.uniform(0.0, 3.0, k) if trial % 3 == 0 else None
+        fit_rtol = 1e-9 if trial % 5 == 0 else None
+        op = RepairedMatrix(A) if trial % 11 == 0 else A
+        repair = op.repair if trial % 11 == 0 else (lambda v: v)
+        for zz in (z, z.astype(np.float32)):
+            got = active_set(zz, xi, op, y, beta, weights, fit_rtol)
+            expected = kept_by_the_documented_rule(np.asarray(zz, np.float64), xi, A, y, beta, weights, fit_rtol,
+                                                   repair)
+            assert got.dtype.kind == "i" and got.tolist() == expected.tolist(), trial
+        decisions.add((int(got.size), int(np.count_nonzero(z))))
+    assert len(decisions) > 20  # the cases do reach different decisions
+    for empty in (np.zeros(4), np.zeros(0)):
+        got = active_set(empty, 0.0, np.ones((3, empty.size)), np.ones(3), 0.1)
+        assert got.dtype.kind == "i" and got.size == 0
+
+
+def test_caratheodory_prune_keeps_fit_and_l1_norm_at_a_vertex():
+    """Random supports larger than a vertex can hold: the result has at most n + 1 nonzeros (n with an intercept),
+    the same fit A z + xi, the same l1 norm and the signs of z; entries up to 1e-12 max|z| become 0; supports of one
+    entry and zero vectors come back unchanged; without an intercept xi stays."""
+    from cvxnn.prune import caratheodory_prune
+
+    rng = np.random.default_rng(33)
+    for trial in range(40):
+        n, k = int(rng.integers(2, 6)), int(rng.integers(7, 14))
+        A = rng.standard_normal((n, k))
+        z = rng.standard_normal(k) * 10.0 ** rng.uniform(-2, 2)
+        z[0] = 1e-12 * np.max(np.abs(z[1:]))  # noise
+        intercept = bool(trial % 2)
+        for zz in (z, z.astype(np.float32).astype(np.float64)):
+            out, xi = caratheodory_prune(A, zz, 0.4, intercept)
+            if zz is z:
+                assert out[0] == 0.0
+            assert np.count_nonzero(out) <= n + (0 if intercept else 1)
+            assert np.all(out * zz >= 0)
+            base = zz.copy()
+            base[np.abs(base) <= 1e-12 * np.max(np.abs(base))] = 0.0
+            np.testing.assert_allclose(A @ out + xi, A @ base + 0.4, rtol=0, atol=1e-9 * max(1, np.abs(A @ base).max()))
+            assert np.abs(out).sum() == pytest.approx(np.abs(base).sum(), rel=1e-10)
+            if not intercept:
+                assert xi == 0.4
+    A = rng.standard_normal((3, 5))
+    one = np.array([0.0, 0.0, 2.0, 0.0, 0.0])
+    for z in (one, np.zeros(5), np.zeros(0)):
+        out, xi = caratheodory_prune(A[:, :z.size], z, 0.4, True)
+        assert np.array_equal(out, z) and xi == 0.4
+    # a float32 input is pruned in double precision
+    z32 = rng.standard_normal(5).astype(np.float32)
+    out, _ = caratheodory_prune(A, z32, 0.0, False)
+    assert out.dtype == np.float64
+
+
+def test_a_vertex_that_breaks_the_fit_the_norm_or_the_count_is_refused(monkeypatch):
+    """_vertex checks the LP's answer: a solver status other than 0, or a point whose fit is off by 2e-10 relative, or
+    whose l1 norm is off by 2e-10, or with more nonzeros than rows, gives None (and the caller falls back); a point
+    off by 0.5e-10 is accepted."""
+    import scipy.optimize
+
+    from cvxnn.prune import _vertex, caratheodory_prune
+
+    rng = np.random.default_rng(34)
+    A = rng.standard_normal((3, 6))
+    z = rng.uniform(0.5, 1.5, 6) * rng.choice([-1.0, 1.0], 6)
+    real = scipy.optimize.linprog
+    honest = _vertex(A, z, 0.0, False)
+    assert honest is not None
+    u_true = np.abs(honest[0])
+
+    class Result:
+        def __init__(self, x, status=0):
+            self.x, self.status = x, status
+
+    def fake(u, status=0):
+        monkeypatch.setattr(scipy.optimize, "linprog", lambda *a, **k: Result(u, status))
+        return _vertex(A, z, 0.0, False)
+
+    target = A @ z
+    assert fake(u_true, status=2) is None
+    assert fake(None, status=0) is None
+    ok = fake(u_true)  # the LP's own answer, handed back
+    assert ok is not None and np.allclose(ok[0], honest[0])
+    u_many = np.abs(z)  # fit and norm right, 6 nonzeros > 4 rows
+    assert fake(u_many) is None
+    scale = max(1.0, np.linalg.norm(target))
+    s = np.sign(z)
+    B = A * s[None, :]
+    support = np.flatnonzero(u_true)
+    j = support[0]
+    outcomes = []
+    for rel in (0.5e-10, 2e-10):
+        u = u_true.copy()
+        u[j] += rel * scale / np.linalg.norm(B[:, j])  # the fit moves by rel * scale
+        u_scaled = u * (u_true.sum() / u.sum())  # the same l1 norm, the fit still moved by about rel * scale
+        got = fake(u_scaled)
+        moved = np.linalg.norm(B @ u_scaled - target)
+        assert (got is not None) == (moved <= 1e-10 * scale), (rel, moved / scale)
+        outcomes.append(got is not None)
+    for rel in (0.2e-10, 0.5e-10, 2e-10):
+        got = fake(u_true * (1 + rel))  # the l1 norm off by rel (and the fit by rel * |target|)
+        fit_ok = np.linalg.norm(B @ (u_true * (1 + rel)) - target) <= 1e-10 * scale
+        norm_ok = abs(u_true.sum() * rel) <= 1e-10 * max(1.0, np.abs(z).sum())
+        assert (got is not None) == (fit_ok and norm_ok)
+        outcomes.append(got is not None)
+    assert True in outcomes and False in outcomes
+    monkeypatch.setattr(scipy.optimize, "linprog", real)
+    # when the LP answer is refused, a stored matrix is pruned column by column instead
+    monkeypatch.setattr(scipy.optimize, "linprog", lambda *a, **k: Result(None, 4))
+    out, xi = caratheodory_prune(A, z, 0.0, False)
+    assert np.count_nonzero(out) <= 4
+    np.testing.assert_allclose(A @ out, A @ z, rtol=0, atol=1e-9)
+
+
+# ------------------------------------------------------------------------------- the column-generation loop
+class FakeRestricted:
+    """solve_restricted and price for generate_columns: fixed scores per round, a recorded working set per round,
+    solver reports with times and iterations that sum to known totals."""
+
+    def __init__(self, rounds):
+        from cvxnn.solvers.base import SolverRun
+
+        self.rounds = rounds  # list of score vectors, one per round
+        self.seen = []
+        self.run = SolverRun
+
+    def solve(self, working):
+        from types import SimpleNamespace
+
+        k = len(self.seen)
+        self.seen.append(working.tolist())
+        run = self.run(f"fake{k}", f"acc{k}", f"status{k}", f"raw{k}", 1e-8 * (k + 1), {"round": k},
+                       {"compile": 0.5, "setup": 0.25, "solve": 1.0 + k}, [7, None, 8][k % 3], f"err{k}")
+        return f"program{k}", SimpleNamespace(run=run, convex_objective=10.0 - k)
+
+    def price(self, program, res, working):
+        import time
+
+        time.sleep(0.05)
+        return np.array(self.rounds[len(self.seen) - 1], dtype=float), working
+
+
+def test_column_generation_loop_adds_the_most_violated_and_sums_the_rounds(capsys):
+    """threshold 2 (violated: > 2 (1 + 1e-7)); round 1 has six violated columns outside the working set {1, 3}, a
+    score of exactly 2 and one of 2 (1 + 1e-7), both not violated, and large scores on the working set, which do not
+    count; the three most violated (add_per_round) are added, most violated first; round 2 has none: stop."""
+    from cvxnn.colgen import generate_columns
+
+    r1 = [2.0, 50.0, 9.0, 60.0, 2.0 * (1.0 + 1e-7), 5.0, 7.0, 3.0, 8.0, 4.0, 1.0]
+    r2 = [0.0, 50.0, 2.0, 60.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 1.5]
+    fake = FakeRestricted([r1, r2])
+    program, res, log = generate_columns([3.0, 1.0, 3.0], fake.solve, fake.price, 2.0, 3, 5)
+    assert program == "program1"
+    assert fake.seen == [[1, 3], [1, 3, 2, 8, 6]]
+    assert log == [{"round": 1, "working_set": 2, "objective": 10.0, "max_violation": 4.5, "added": 3},
+                   {"round": 2, "working_set": 5, "objective": 9.0, "max_violation": 0.75, "added": 0}]
+    run = res.run
+    assert (run.solver, run.accuracy, run.status, run.raw_status, run.tolerance, run.options, run.error) == \
+        ("fake1", "acc1", "status1", "raw1", 2e-8, {"round": 1}, "err1")
+    assert run.iterations == 7  # 7 + None
+    assert set(run.times) == {"compile", "setup", "solve", "wall", "pricing"}
+    assert (run.times["compile"], run.times["setup"], run.times["solve"]) == (1.0, 0.5, 3.0)
+    assert 0.1 <= run.times["pricing"] <= run.times["wall"] < 60.0
+    assert capsys.readouterr().err == ""  # no progress bar unless asked
+
+    # three rounds (iterations 7 + None + 8), then the round limit; a progress bar of rounds
+    r3 = [30.0] + [0.0] * 10
+    fake = FakeRestricted([r1, [0.0] * 10 + [20.0], r3])
+    _, res, log = generate_columns([1, 3], fake.solve, fake.price, 2.0, 3, 3, progress=True)
+    assert [entry["added"] for entry in log] == [3, 1, 1] and res.run.iterations == 15
+    assert fake.seen[-1] == [1, 3, 2, 8, 6, 10]
+    err = capsys.readouterr().err
+    assert "column generation" in err and "3/3" in err and ("round/s" in err or "s/round" in err)
+
+    # no column at all: nothing to add, a violation of 0
+    fake = FakeRestricted([[]])
+    _, _, log = generate_columns(np.zeros(0), fake.solve, fake.price, 2.0, 3, 5, desc="pattern generation")
+    assert log == [{"round": 1, "working_set": 0, "objective": 10.0, "max_violation": 0.0, "added": 0}]
+
+
+@pytest.mark.parametrize("mode", ["training", "interpolation"])
+def test_column_generation_program_equals_the_whole_dictionary(mode, capsys):
+    """Column generation over a stored 1-D ReLU dictionary (3 columns added per round) reaches the
+    optimum of the whole dictionary solved at once, in both modes, with the solver's defaults (auto: Clarabel for
+    training, HiGHS for interpolation; accuracy high), the solution it returns pruned to at most n + 1 units and
+    rebuilt into a network that fits and costs what the result says; no progress bar unless asked."""
+    from cvxnn.activations import Activation
+    from cvxnn.colgen import ColumnGenerationProgram, dictionary_program
+    from cvxnn.models.two_layer_1d import two_layer_1d
+
+    x, rng = sorted_points(35, 12)
+    y = np.sin(2.0 * x) + 0.2 * rng.standard_normal(12)
+    if mode == "interpolation":
+        y = 0.5 * y / np.max(np.abs(y))
+    X = x[:, None]
+    arch = cvxnn.TwoLayer("relu")
+    D = two_layer_1d(x, Activation("relu"), "free", "dense")
+    whole = dictionary_program(X, y, arch, 0.05, D, "free", mode, "error", column_generation=False)
+    cg = dictionary_program(X, y, arch, 0.05, D, "free", mode, "error", column_generation=True)
+    assert isinstance(cg, ColumnGenerationProgram) and not isinstance(whole, ColumnGenerationProgram)
+    # training starts from 2 columns; an interpolation LP needs a working set that interpolates (n + 2 columns here)
+    cg.initial_size, cg.add_per_round = (2 if mode == "training" else 14), 3
+    ref, got = whole.solve(), cg.solve()
+    assert len(cg.log.rounds) >= 2
+    assert got.run.solver == ref.run.solver == ("highs" if mode == "interpolation" else "clarabel")
+    assert got.run.accuracy == "high"
+    assert got.convex_objective == pytest.approx(ref.convex_objective, rel=1e-6)
+    assert np.count_nonzero(got.z) <= 13 and got.z.size == cg.dictionary.size  # z is over the last working set
+    fit = cg.dictionary.features(x) @ got.z + got.xi
+    l1 = float(np.abs(got.z).sum())
+    assert got.l1_norm == pytest.approx(l1, rel=1e-12)
+    assert got.beta == ref.beta
+    np.testing.assert_allclose(got.network.predict(X), fit, rtol=0, atol=1e-9)
+    if mode == "interpolation":
+        np.testing.assert_allclose(fit, y, rtol=0, atol=1e-7)
+        assert got.convex_objective == pytest.approx(l1, rel=1e-12)
+    else:
+        r = y - fit
+        assert got.convex_objective == pytest.approx(0.5 * r @ r + 0.05 * l1, rel=1e-12)
+    assert capsys.readouterr().err == ""
+
+
+def test_column_generation_refuses_a_native_lasso_solver_for_its_restricted_programs():
+    """Each round prices the columns with the restricted program's dual vector, which native Lasso solvers do not
+    return: the restricted program says so (in the caller's terms) instead of pricing with nothing."""
+    from cvxnn.activations import Activation
+    from cvxnn.colgen import dictionary_program
+    from cvxnn.errors import CvxnnError
+    from cvxnn.models.two_layer_1d import two_layer_1d
+
+    x, rng = sorted_points(36, 8)
+    y = np.sin(x)
+    D = two_layer_1d(x, Activation("relu"), "free", "dense")
+    cg = dictionary_program(x[:, None], y, cvxnn.TwoLayer("relu"), 0.05, D, "free", "training", "error",
+                            column_generation=True)
+    with pytest.raises(CvxnnError, match="restricted Lasso inside column generation"):
+        cg.solve(solver="sklearn")
+
+
+@pytest.mark.parametrize("bias", ["free", "none"])
+def test_column_generation_starts_from_the_top_columns_at_the_targets(bias):
+    """The first working set: the initial_size columns scoring highest at lam = y (centred with a free output bias),
+    and for chain dictionaries every column of the two-layer kind (a = (x_j, 0, ..., 0): they keep every restricted
+    interpolation LP feasible)."""
+    from cvxnn.activations import Activation
+    from cvxnn.colgen import ColumnGenerationProgram
+    from cvxnn.models.chains_1d import abs_chain_dictionary
+    from cvxnn.models.two_layer_1d import two_layer_1d
+
+    x, rng = sorted_points(37, 9)
+    y = 3.0 + np.sin(2 * x) + 0.3 * rng.standard_normal(9)  # far from centred
+    lam = y - y.mean() if bias == "free" else y
+    D = two_layer_1d(x, Activation("relu"), bias, "dense")
+    F = np.maximum(D.orientations[None, :] * (x[:, None] - D.breakpoints[None, :]), 0.0)
+    cg = ColumnGenerationProgram(x[:, None], y, cvxnn.TwoLayer("relu"), 0.1, D, bias, "global", D.oracle,
+                                 initial_size=4)
+    expected = np.sort(np.argsort(-np.abs(lam @ F))[:4])
+    assert cg._initial_working_set().tolist() == expected.tolist()
+    if bias == "none":
+        return
+    C = abs_chain_dictionary(x, 3)
+    G = np.abs(np.abs(x[:, None] - C.params[None, :, 0]) - C.params[None, :, 1])
+    two_layer_kind = np.flatnonzero(C.params[:, 1] == 0)
+    assert 0 < two_layer_kind.size < C.size
+    cg = ColumnGenerationProgram(x[:, None], y, cvxnn.Deep1D(3, "abs"), 0.1, C, "free", "global", C.oracle,
+                                 initial_size=5)
+    top = np.argsort(-np.abs(lam @ G))[:5]
+    assert cg._initial_working_set().tolist() == np.union1d(top, two_layer_kind).tolist()
+
+
+# ------------------------------------------------------------------------- candidate sets: the 1-D abs chain vertices
+def distinct_column_set(F, scale):
+    """The set of distinct nonzero columns of F, rounded at 1e-9 * scale (as tuples)."""
+    keys = set()
+    for col in np.round(F / scale, 9).T + 0.0:
+        if np.any(col != 0):
+            keys.add(tuple(col))
+    return keys
+
+
+def test_abs_chain_dictionary_families_budget_and_streamed_form():
+    """Depth 3 on 7 points: the full dictionary's distinct columns are those of the reflections (a1 = x_j, a2 =
+    |x_k - x_j|) and midpoints (a1 = (x_k + x_l)/2, a2 = |x_l - x_k|/2) written here, each once; families='reflection'
+    keeps exactly the reflection columns (a1 at a data point); above materialize_limit the vertices are kept
+    unmaterialised (same scores at a random dual point); above max_columns the error names the numbers and the fix."""
+    from cvxnn.errors import ProblemTooLargeError
+    from cvxnn.models.chains_1d import abs_chain_dictionary
+
+    x, rng = sorted_points(41, 7)
+    x = 3.0 * x  # a range far from 1
+    scale = np.ptp(x)
+    lam = centred(rng, 7)
+    _, P = depth3_vertex_values(x, lam)
+    F = np.abs(np.abs(x[:, None] - P[None, :, 0]) - P[None, :, 1])
+    full = abs_chain_dictionary(list(x), 3)
+    G = np.abs(np.abs(x[:, None] - full.params[None, :, 0]) - full.params[None, :, 1])
+    assert full.size == len(distinct_column_set(G, scale)) == len(distinct_column_set(F, scale))
+    assert distinct_column_set(G, scale) == distinct_column_set(F, scale)
+    refl = abs_chain_dictionary(x, 3, families="reflection")
+    assert np.all(np.min(np.abs(refl.params[:, :1] - x[None, :]), axis=1) == 0.0)
+    R = np.abs(np.abs(x[:, None] - refl.params[None, :, 0]) - refl.params[None, :, 1])
+    assert distinct_column_set(R, scale) == distinct_column_set(F[:, :49], scale)
+    assert refl.size == len(distinct_column_set(R, scale)) < full.size
+
+    streamed = abs_chain_dictionary(x, 3, materialize_limit=10)
+    assert streamed.matrix is None and streamed.size > full.size  # the raw vertices, not deduplicated
+    Fs = np.abs(np.abs(x[:, None] - streamed.params[None, :, 0]) - streamed.params[None, :, 1])
+    np.testing.assert_allclose(streamed.scores(lam), lam @ Fs, rtol=0, atol=1e-12)
+    assert distinct_column_set(Fs, scale) == distinct_column_set(F, scale)
+    exact = abs_chain_dictionary(x, 3, materialize_limit=streamed.size)  # at the limit: materialised
+    assert exact.matrix is not None and exact.size == full.size
+    with pytest.raises(ProblemTooLargeError) as err:
+        abs_chain_dictionary(x, 3, materialize_limit=10, max_columns=streamed.size - 1)
+    msg = str(err.value)
+    assert f"on 7 points has {streamed.size:,} vertex columns" in msg
+    assert f"max_columns = {streamed.size - 1:,}" in msg and "raise max_columns." in msg
+    assert abs_chain_dictionary(x, 3, materialize_limit=10, max_columns=streamed.size).size == streamed.size
+
+
+def test_abs_chain_vertex_budget_message():
+    """The vertex-solve budget: refused above it with the counts, the growth n^(L-1) and the fix; allowed at it."""
+    from cvxnn.errors import ProblemTooLargeError
+    from cvxnn.models.chains_1d import abs_chain_vertices, abs_chain_work
+
+    x = np.linspace(0.0, 1.0, 9)
+    for depth in (3, 4):
+        work = abs_chain_work(9, depth)
+        assert abs_chain_vertices(x, depth, max_work=work).shape[1] == depth - 1
+        with pytest.raises(ProblemTooLargeError) as err:
+            abs_chain_vertices(x, depth, max_work=work - 1)
+        msg = str(err.value)
+        assert f"the depth-{depth} absolute-value dictionary on 9 points needs {work:,} vertex solves" in msg
+        assert f"(budget {work - 1:,}); its size grows like n^{depth - 1}." in msg
+        assert "raise the budget with max_columns / max_work." in msg
+
+
+def wedge_candidates_written_here(X):
+    """Every (m points, m coordinates) pair, m = 1..min(n, d), in the order m, coordinate set, point set: the
+    l1-normalised direction on those coordinates orthogonal to the differences of the points (a null vector by
+    SVD), or None where that null space is not one line."""
+    import itertools
+
+    n, d = X.shape
+    out = []
+    for m in range(1, min(n, d) + 1):
+        for S in itertools.combinations(range(d), m):
+            for P in itertools.combinations(range(n), m):
+                D = (X[list(P[1:])] - X[P[0]])[:, list(S)]
+                if m == 1:
+                    v = np.ones(1)
+                else:
+                    _, sv, vt = np.linalg.svd(D)
+                    v = vt[-1] if sv.size == m - 1 and sv[-1] > 1e-9 * max(sv[0], 1e-300) else None
+                u = None
+                if v is not None:
+                    u = np.zeros(d)
+                    u[list(S)] = v / np.abs(v).sum()
+                out.append((u, P, S))
+    return out
+
+
+@pytest.mark.parametrize("shape,seed", [((5, 2), 51), ((4, 3), 52), ((2, 3), 53), ((6, 1), 54)])
+def test_wedge_candidates_are_every_point_and_coordinate_set(shape, seed):
+    """wedge_dictionary(dedupe=False): one column per nondegenerate (points, coordinates) pair, C(n + d, d) - 1
+    pairs in all, each with the direction, pivot, point set and support written here; with dedupe every distinct
+    nonzero column once; 1-D input read as one column; bad inputs refused with the shape or the reason."""
+    import math
+
+    from cvxnn.errors import InvalidDataError, ProblemTooLargeError
+    from cvxnn.models.wedge import wedge_dictionary
+
+    rng = np.random.default_rng(seed)
+    X = rng.uniform(-1.0, 1.0, shape) * 300.0
+    n, d = shape
+    expected = [c for c in wedge_candidates_written_here(X) if c[0] is not None]
+    D = wedge_dictionary(X, dedupe=False)
+    assert D.n_candidates == math.comb(n + d, d) - 1 == len(wedge_candidates_written_here(X))
+    assert D.size == len(expected)
+    for j, (u, P, S) in enumerate(expected):
+        sign = np.sign(D.directions[j] @ u)
+        np.testing.assert_allclose(sign * D.directions[j], u, rtol=0, atol=1e-9)
+        assert (int(D.pivots[j]), D.point_sets[j], D.supports[j]) == (P[0], P, S)
+        np.testing.assert_allclose(D.offsets[j], -D.directions[j] @ X[P[0]], rtol=1e-12, atol=1e-9)
+    F = np.abs(np.einsum("jd,njd->nj", D.directions, X[:, None, :] - X[None, D.pivots, :]))
+    np.testing.assert_allclose(D.matrix, F, rtol=0, atol=1e-9)
+    kept = wedge_dictionary(X)
+    scale = np.max(np.ptp(X, axis=0))
+    assert distinct_column_set(kept.matrix, scale) == distinct_column_set(F, scale)
+    assert kept.size == len(distinct_column_set(F, scale))
+    if d == 1:
+        one = wedge_dictionary(X[:, 0])
+        assert one.X.shape == (n, 1) and np.array_equal(one.matrix, kept.matrix)
+    with pytest.raises(ProblemTooLargeError) as err:
+        wedge_dictionary(X, max_columns=D.n_candidates - 1)
+    msg = str(err.value)
+    assert f"on n = {n} points in d = {d} dimensions has C(n + d, d) - 1 = {D.n_candidates:,} candidate" in msg
+    assert f"above the budget max_columns = {D.n_candidates - 1:,}." in msg
+    assert "cvxnn.models.wedge.wedge_dictionary(X, max_columns=...) builds a larger dictionary." in msg
+    assert wedge_dictionary(X, max_columns=D.n_candidates).size == kept.size
+
+
+def test_wedge_dictionary_degenerate_pairs_and_bad_inputs():
+    """A pair of points whose difference has l1 norm at most 1e-13 * scale^(m - 1) is degenerate (no column):
+    differences 5e-11 at scale 1e3 and exactly 1e-13 at scale 1; 1e-6 at scale 1e3 is not. One point is enough."""
+    from cvxnn.errors import InvalidDataError
+    from cvxnn.models.wedge import wedge_dictionary
+
+    X = np.array([[0.0, 0.0], [1000.0, 0.0], [0.0, 1000.0], [5e-11, 0.0], [1000.0 + 1e-6, 0.0]])
+    D = wedge_dictionary(X, dedupe=False)
+    pairs = [p for p, s in zip(D.point_sets, D.supports) if len(p) == 2]
+    assert (0, 3) not in pairs and (1, 4) in pairs and len(pairs) == 9
+    X1 = np.array([[0.0, 0.0], [1.0, 1.0], [1e-13, 0.0]])
+    pairs = [p for p in wedge_dictionary(X1, dedupe=False).point_sets if len(p) == 2]
+    assert (0, 2) not in pairs and len(pairs) == 2
+    single = wedge_dictionary(np.array([[0.5, -0.5]]))
+    assert single.size == 0 and single.n_candidates == 2
+    with pytest.raises(InvalidDataError, match=r"needs inputs of shape \(n, d\); received shape \(0, 2\)\."):
+        wedge_dictionary(np.zeros((0, 2)))
+    with pytest.raises(InvalidDataError, match=r"received shape \(2, 2, 2\)\."):
+        wedge_dictionary(np.zeros((2, 2, 2)))
+    with pytest.raises(InvalidDataError) as err:
+        wedge_dictionary(np.array([[0.0, np.nan], [1.0, 1.0]]))
+    assert str(err.value) == "wedge_dictionary needs finite inputs; X contains NaN or inf."
+
+
+# ------------------------------------------------------------------------- candidate sets: the deep-abs directions
+def directions_written_here(X, axes=True):
+    """The generators (axes, then differences x_i - x_j, then x_a + x_b - 2 x_c) with kinds and points, and every
+    direction orthogonal to d - 1 of them (a null vector by SVD), l1-normalised, first nonzero entry positive."""
+    import itertools
+
+    n, d = X.shape
+    gens, kinds, froms = [], [], []
+    if axes:
+        gens += list(np.eye(d))
+        kinds += ["axis"] * d
+        froms += [()] * d
+    for i, j in itertools.combinations(range(n), 2):
+        gens.append(X[i] - X[j]), kinds.append("data"), froms.append((i, j))
+    for i, j in itertools.combinations(range(n), 2):
+        for c in range(n):
+            if c not in (i, j):
+                gens.append(X[i] + X[j] - 2 * X[c]), kinds.append("reflection"), froms.append((i, j, c))
+    out = {}
+    for S in itertools.combinations(range(len(gens)), d - 1):
+        _, sv, vt = np.linalg.svd(np.array([gens[g] for g in S]).reshape(d - 1, d), full_matrices=True)
+        if d > 1 and (sv.size < d - 1 or sv[-1] <= 1e-9 * sv[0]):
+            continue
+        v = vt[-1] / np.abs(vt[-1]).sum()
+        v = v * np.sign(v[np.flatnonzero(np.abs(v) > 1e-12)[0]])
+        key = tuple(np.round(v, 8) + 0.0)
+        if key not in out:
+            ks = {kinds[g] for g in S}
+            kind = "axis" if ks == {"axis"} else (ks.pop() if len(ks) == 1 else "mixed")
+            pts = froms[S[0]] if len(S) == 1 else tuple(sorted({p for g in S for p in froms[g]}))
+            out[key] = (kind, pts)
+    return out
+
+
+@pytest.mark.parametrize("n,d,axes", [(4, 2, True), (3, 3, True), (4, 2, False)])
+def test_deep_abs_directions_are_the_cross_products_of_the_generators(n, d, axes):
+    """chain_directions: the distinct unit (l1) directions orthogonal to d - 1 generators, each once modulo sign,
+    with the kind and the points of the first generator set that gives it; l2-normalised on request; d = 1: the one
+    axis; over max_directions: refused with the counts."""
+    import math
+
+    from cvxnn.errors import ProblemTooLargeError
+    from cvxnn.models.deep_abs.pool import chain_directions
+
+    rng = np.random.default_rng(61 + n + d)
+    X = rng.uniform(-1.0, 1.0, (n, d))
+    expected = directions_written_here(X, axes)
+    D = chain_directions(X, axes=axes) if axes else chain_directions(X, "l1", axes=False)
+    got = {tuple(np.round(v, 8) + 0.0): (k, f) for v, k, f in zip(D.V, D.kinds, D.froms)}
+    assert D.norm == "l1" and len(got) == D.V.shape[0] == len(expected)
+    assert got == expected
+    L2 = chain_directions(X, "l2", axes=axes)
+    np.testing.assert_allclose(np.linalg.norm(L2.V, axis=1), 1.0, rtol=1e-12)
+    np.testing.assert_allclose(L2.V / np.abs(L2.V).sum(axis=1, keepdims=True), D.V, rtol=0, atol=1e-12)
+    K = math.comb(n, 2) + n * math.comb(n - 1, 2)
+    count = math.comb(K + d, d - 1)
+    with pytest.raises(ProblemTooLargeError) as err:
+        chain_directions(X, max_directions=count - 1)
+    msg = str(err.value)
+    assert f"on n = {n} points in d = {d} dimensions has {count:,} candidate directions" in msg
+    assert f"(generalised cross products of {d - 1} of the {K + d:,} kink normals and axes)" in msg
+    assert f"max_directions = {count - 1:,}. Use fewer points, or raise max_directions (each direction" in msg
+    assert chain_directions(X, max_directions=count).V.shape == D.V.shape if axes else True
+    one = chain_directions(X[:, :1])
+    assert one.V.tolist() == [[1.0]] and one.kinds == ["axis"] and one.froms == [()] and one.norm == "l1"
+    assert chain_directions(X[:, :1], "l2").norm == "l2"
+
+
+# ------------------------------------------------------------------------------- pattern generation (d dimensions)
+@pytest.mark.parametrize("n_rows,n_cols", [(40, 9), (1, 5), (300, 70)])
+def test_locate_finds_each_wanted_pattern_that_occurs(n_rows, n_cols):
+    """_locate: for each wanted row (in order) the index of the equal row of patterns, absent rows skipped; empty
+    inputs give an empty integer array; 0/1 integers are read as booleans."""
+    from cvxnn.models.arrangement import _locate
+
+    rng = np.random.default_rng(71 + n_rows)
+    P = np.unique(rng.random((n_rows, n_cols)) < 0.5, axis=0)
+    P = P[rng.permutation(P.shape[0])]
+    present = rng.choice(P.shape[0], min(P.shape[0], 7), replace=False)
+    absent = rng.random((5, n_cols)) < 0.5
+    absent = np.array([a for a in absent if not np.any(np.all(P == a, axis=1))]).reshape(-1, n_cols)
+    wanted = np.vstack([P[present[:3]], absent, P[present[3:]]])
+    order = rng.permutation(wanted.shape[0])
+    wanted = wanted[order]
+    expected = [int(np.flatnonzero(np.all(P == w, axis=1))[0]) for w in wanted if np.any(np.all(P == w, axis=1))]
+    for pats, want in ((P, wanted), (P.astype(int), wanted.astype(int))):
+        got = _locate(pats, want)
+        assert got.dtype.kind == "i" and got.tolist() == expected
+    assert _locate(P, wanted[0]).tolist() == expected[:1] if np.any(np.all(P == wanted[0], axis=1)) else True
+    for pats, want in ((P[:0], wanted), (P, wanted[:0])):
+        got = _locate(pats, want)
+        assert got.dtype.kind == "i" and got.size == 0
+
+
+@pytest.mark.parametrize("bias,output_bias", [("penalized", False), ("free", True)])
+def test_pattern_generation_reaches_the_full_program(bias, output_bias, capsys):
+    """Pattern generation over every pattern of a d = 2 arrangement (a few added per round) ends at the optimum of
+    the program over all patterns solved at once, returns a pruned network (at most n + 1 units) whose objective is
+    the result's, and logs its rounds; no progress bar unless asked."""
+    from cvxnn.arrangements import enumerate_patterns
+    from cvxnn.models.arrangement import ArrangementProgram, pattern_generation
+
+    rng = np.random.default_rng(72)
+    n = 12
+    X = rng.standard_normal((n, 2))
+    y = np.sin(X[:, 0]) + X[:, 1] ** 2 + 0.1 * rng.standard_normal(n)
+    arch = cvxnn.TwoLayer("relu")
+    Xb = np.hstack([X, np.ones((n, 1))]) if bias == "penalized" else X
+    full = enumerate_patterns(Xb)
+    whole = ArrangementProgram(X, y, arch, 0.05, full, bias, output_bias=output_bias)
+    ref = whole.solve()
+    # from its own first working set (the top 3n patterns at lam = y and sampled gates), then from two patterns
+    for initial in (None, np.arange(2)):
+        prog, res, log = pattern_generation(X, y, arch, 0.05, bias, full, output_bias=output_bias, add_per_round=2,
+                                            initial=initial)
+        assert prog.generation_log is log and (initial is None or len(log) >= 3)
+        assert [entry["round"] for entry in log] == list(range(1, len(log) + 1))
+        assert res.convex_objective == pytest.approx(ref.convex_objective, rel=1e-6)
+        net = res.network
+        assert net.width <= n + 1 and net.meta["widths"]["pruned"] == net.width
+        assert net.objective(X, y) == pytest.approx(ref.convex_objective, rel=1e-6)
+        assert res.run.accuracy == "high"
+    assert capsys.readouterr().err == ""
+
+
+@pytest.mark.parametrize("intercept", [False, True])
+@pytest.mark.parametrize("sparse", [False, True])
+def test_vertex_lp_keeps_fit_and_norm_with_and_without_intercept(intercept, sparse):
+    """_vertex on random supports (dense, or a sparse map with the output bias on row 0): a point with at most
+    rows nonzeros, the signs of z, the same l1 norm and the same fit A z + xi b (b = ones, or e_0 for a sparse
+    map), xi moved only with an intercept."""
+    import scipy.sparse as sp
+
+    from cvxnn.prune import _vertex
+
+    rng = np.random.default_rng(81 + 2 * intercept + sparse)
+    for trial in range(6):
+        n, k = 4, 9
+        A = rng.standard_normal((n, k))
+        z = rng.uniform(0.2, 1.5, k) * rng.choice([-1.0, 1.0], k) * 10.0 ** (trial - 3)
+        xi = 0.3
+        b = np.zeros(n) if sparse else np.ones(n)
+        if sparse:
+            b[0] = 1.0
+        got = _vertex(sp.csr_matrix(A) if sparse else A, z, xi, intercept, 0 if sparse else None)
+        assert got is not None
+        u, new_xi = got
+        assert np.count_nonzero(u) <= n + 1 and np.all(u * z >= 0)
+        assert np.abs(u).sum() == pytest.approx(np.abs(z).sum(), rel=1e-10)
+        np.testing.assert_allclose(A @ u + (new_xi if intercept else xi) * b, A @ z + xi * b, rtol=0,
+                                   atol=1e-9 * max(1.0, np.linalg.norm(A @ z)))
+        if not intercept:
+            assert new_xi == xi
+
+
+@pytest.mark.parametrize("size", [3.0, 1e-3])
+def test_vertex_refuses_an_l1_norm_off_by_more_than_1e_10(size, monkeypatch):
+    """The LP's answer is checked for its l1 norm on its own: a point with the same fit and support size whose norm
+    is off by 0.5e-10 max(1, ||z||_1) is accepted, by 2e-10 refused (||z||_1 above and below 1)."""
+    import scipy.optimize
+
+    from cvxnn.prune import _vertex
+
+    rng = np.random.default_rng(82)
+    A = rng.standard_normal((3, 4))
+    z = rng.uniform(0.5, 1.5, 4)
+    z *= size / z.sum()  # ||z||_1 = size
+    v = np.linalg.svd(A)[2][-1]  # A v = 0
+    assert abs(v.sum()) > 0.05
+
+    class Result:
+        def __init__(self, x):
+            self.x, self.status = x, 0
+
+    outcomes = []
+    for rel in (0.5e-10, 2e-10):
+        t = rel * max(1.0, np.abs(z).sum()) / v.sum()
+        u = np.abs(z) + t * v  # same fit, norm off by rel * max(1, ||z||_1), still positive
+        monkeypatch.setattr(scipy.optimize, "linprog", lambda *a, **kw: Result(u))
+        outcomes.append(_vertex(A, z, 0.0, False) is not None)
+    assert outcomes == [True, False]
+    # the fit rule at a small target: off by 0.5e-10 accepted, 2e-10 refused (the tolerance is 1e-10 max(1, |t|))
+    B = A * np.sign(z)[None, :]
+    outcomes = []
+    for rel in (0.5e-10, 2e-10):
+        w = np.linalg.lstsq(B, np.eye(3)[0], rcond=None)[0]  # B w = e_0
+        w -= v * (w.sum() / v.sum())  # and sum w = 0: the norm stays
+        u = np.abs(z) + rel * max(1.0, np.linalg.norm(A @ z)) * w
+        monkeypatch.setattr(scipy.optimize, "linprog", lambda *a, **kw: Result(u))
+        outcomes.append(_vertex(A, z, 0.0, False) is not None)
+    assert outcomes == [True, False]
+
+
+def test_prune_solution_dispatch(monkeypatch):
+    """prune_solution: a dictionary with its own prune gets every argument; otherwise the dust step gets the
+    dictionary's weights and the fit bound 1e-9 exactly when the residual will be the dual; nothing kept gives
+    zeros; vertex=False or prunable=False keep the dust step's coefficients (repaired); a fit_map goes to the LP as
+    a sparse map with the bias on row 0; a stored support no larger than a vertex (n + 1, n with an intercept) and
+    with more than VERTEX_ALWAYS_ENTRIES entries is left as it is, a larger one goes to the vertex LP."""
+    import cvxnn.prune as prune
+
+    calls = {}
+
+    def spy_active(z, xi, A, y, beta, weights=None, fit_rtol=None):
+        calls["active"] = (weights, fit_rtol)
+        return np.flatnonzero(np.abs(z) > 0.05)
+
+    def spy_cara(A, z, xi, intercept, rank_tol=1e-10, bias_row=None):
+        calls["cara"] = (A, z.copy(), intercept, bias_row)
+        out = z.copy()
+        out[0] = 0.0
+        return out, xi + 1.0
+
+    monkeypatch.setattr(prune, "active_set", spy_active)
+    monkeypatch.setattr(prune, "caratheodory_prune", spy_cara)
+
+    class Own:
+        def prune(self, *args):
+            calls["own"] = args
+            return "pruned"
+
+    y = np.arange(4.0)
+    assert prune.prune_solution(Own(), [1, 2], 0.5, y, 0.1, True, True, False) == "pruned"
+    z_own = calls["own"][0]
+    assert z_own.dtype == np.float64 and calls["own"][1:4] == (0.5, y, 0.1) and calls["own"][4:] == (True, True, False)
+
+    class Stored:
+        def __init__(self, n, k, **attrs):
+            self.matrix = np.arange(n * k, dtype=float).reshape(n, k) + 1.0
+            self.__dict__.update(attrs)
+
+        def columns(self, idx):
+            return self.matrix[:, idx]
+
+    w = np.array([1.0, 2.0, 3.0, 4.0, 5.0])
+    z = np.array([0.5, 0.01, -0.7, 0.2, 0.0])
+    D = Stored(4, 5, weights=w)
+    for residual_dual, bound in ((False, None), (True, 1e-9)):
+        calls.clear()
+        prune.prune_solution(D, z, 0.0, y, 0.1, False, residual_dual=residual_dual)
+        assert calls["active"][0] is w and calls["active"][1] == bound
+    calls.clear()
+    out, xi = prune.prune_solution(Stored(4, 5), np.zeros(5), 0.25, y, 0.1, False)
+    assert np.array_equal(out, np.zeros(5)) and xi == 0.25 and calls["active"] == (None, None)
+    # one coefficient kept is not a reason to stop: only none is
+    out, _ = prune.prune_solution(Stored(4, 5, prunable=False), np.array([0.0, 0.0, 0.3, 0.0, 0.0]), 0.0, y, 0.1,
+                                  False)
+    assert out.tolist() == [0.0, 0.0, 0.3, 0.0, 0.0]
+
+    # the dust step only (repaired): vertex=False, or a dictionary that is not prunable
+    for D2, vertex in ((Stored(4, 5, repair=lambda v: v * 2.0), False), (Stored(4, 5, prunable=False), True)):
+        calls.clear()
+        out, xi = prune.prune_solution(D2, z, 0.0, y, 0.1, False, vertex=vertex)
+        factor = 2.0 if vertex is False else 1.0
+        assert out.tolist() == [0.5 * factor, 0.0, -0.7 * factor, 0.2 * factor, 0.0] and "cara" not in calls
+    # a sparse fit map: the LP on it, the output bias on row 0
+    M = object()
+    calls.clear()
+    out, xi = prune.prune_solution(Stored(4, 5, fit_map=lambda keep: (M, keep.tolist())), z, 0.0, y, 0.1, True)
+    A, zk, intercept, bias_row = calls["cara"]
+    assert A == (M, [0, 2, 3]) and zk.tolist() == [0.5, -0.7, 0.2] and intercept is True and bias_row == 0
+    assert out.tolist() == [0.0, 0.0, -0.7, 0.2, 0.0] and xi == 1.0
+
+    # stored supports: left alone at the vertex size when large, pruned above it or when small
+    monkeypatch.setattr(prune, "VERTEX_ALWAYS_ENTRIES", 8)
+    for n, intercept, support, pruned in ((4, False, 5, False), (4, True, 4, False), (4, True, 5, True),
+                                          (4, False, 6, True), (2, False, 3, True)):
+        zz = np.zeros(8)
+        zz[:support] = 0.5
+        calls.clear()
+        out, _ = prune.prune_solution(Stored(n, 8), zz, 0.0, np.arange(float(n)), 0.1, intercept)
+        assert ("cara" in calls) == pruned, (n, intercept, support)
+        if pruned:
+            assert calls["cara"][2] is intercept and calls["cara"][3] is None
+            assert np.array_equal(calls["cara"][0], Stored(n, 8).matrix[:, :support])
+        else:
+            assert np.array_equal(out, zz)
+
+
+def test_caratheodory_prune_dispatch(monkeypatch):
+    """caratheodory_prune: zero vectors and single entries are returned as they are; a stored support no larger
+    than a vertex (n + 1, n with an intercept) with more than VERTEX_ALWAYS_ENTRIES entries too; every other support
+    goes to the vertex LP (dense columns of the support; a sparse map as CSC columns with its bias row), and when the
+    LP gives nothing a stored matrix goes to the column-at-a-time method while a sparse map keeps z."""
+    import scipy.sparse as sp
+
+    import cvxnn.prune as prune
+
+    calls = []
+
+    def spy_vertex(A, z, xi, intercept, bias_row=None):
+        calls.append(("vertex", A, z.copy(), intercept, bias_row))
+        return None
+
+    def spy_steps(A, z, xi, intercept, rank_tol=1e-10):
+        calls.append(("steps", A, z.copy(), intercept, rank_tol))
+        return z * 0.5, xi
+
+    monkeypatch.setattr(prune, "_vertex", spy_vertex)
+    monkeypatch.setattr(prune, "caratheodory_steps", spy_steps)
+    monkeypatch.setattr(prune, "VERTEX_ALWAYS_ENTRIES", 8)
+    A = np.arange(40.0).reshape(4, 10) + 1.0
+    for z in (np.zeros(10), np.eye(10)[3] * 2.0):
+        calls.clear()
+        out, xi = prune.caratheodory_prune(A, z, 0.5, False)
+        assert np.array_equal(out, z) and xi == 0.5 and calls == []
+    for n, intercept, support, goes in ((4, False, 5, False), (4, True, 4, False), (4, True, 5, True),
+                                        (4, False, 6, True), (2, False, 3, True)):
+        z = np.zeros(10)
+        z[:support] = -0.5
+        calls.clear()
+        out, _ = prune.caratheodory_prune(A[:n], z, 0.0, intercept, rank_tol=3e-7)
+        if not goes:
+            assert calls == [] and np.array_equal(out, z)
+            continue
+        (_, Av, zv, iv, bv), (_, As, zs, is_, rt) = calls
+        assert np.array_equal(Av, A[:n, :support]) and zv.tolist() == [-0.5] * support and iv is intercept
+        assert bv is None and np.array_equal(As, A[:n]) and is_ is intercept and rt == 3e-7
+        assert np.array_equal(out, z * 0.5)
+    # a sparse map: the LP on its CSC support columns with the bias row; no fallback
+    z = np.zeros(10)
+    z[[1, 4, 6]] = [1.0, -2.0, 3.0]
+    calls.clear()
+    out, xi = prune.caratheodory_prune(sp.csr_matrix(A), z, 0.7, True, bias_row=2)
+    (_, Av, zv, iv, bv), = calls
+    assert sp.issparse(Av) and np.array_equal(Av.toarray(), A[:, [1, 4, 6]]) and zv.tolist() == [1.0, -2.0, 3.0]
+    assert iv is True and bv == 2 and np.array_equal(out, z) and xi == 0.7
+    # entries at most 1e-12 max|z| are zero before anything else
+    z = np.array([1e-12, 0.0, 1.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0])  # one entry left: returned
+    calls.clear()
+    out, _ = prune.caratheodory_prune(A, z, 0.0, False)
+    assert out.tolist() == [0.0, 0.0, 1.0] + [0.0] * 7 and calls == []
+
+
+def test_merge_units_keeps_the_largest_of_each_direction_and_sign():
+    """merge_units: visited by decreasing c (ties in input order), each unit joins the first kept unit of its sign
+    whose direction has cosine above 1 - 1e-10 (exactly 1 - 1e-10 is not above), else it is kept; one unit and no
+    unit come back as they are."""
+    from cvxnn.models.arrangement import merge_units
+
+    cos = 1 - 1e-10
+    a = np.array([1.0, 0.0])
+    near = np.array([1.0, 1e-6])
+    near /= np.linalg.norm(near)  # cosine 1 - 5e-13 with a
+    edge = np.array([cos, np.sqrt(1.0 - cos * cos)])  # cosine exactly 1 - 1e-10 with a (a . edge = cos)
+    dirs = np.array([near, a, edge, a, -a])
+    c = np.array([2.0, 3.0, 1.0, 0.5, 4.0])
+    s = np.array([1.0, 1.0, 1.0, -1.0, 1.0])
+    D, C, S = merge_units(dirs, c, s)
+    # order by c: -a (4, +), a (3, +), near (2, + -> joins a), edge (1, + -> kept), a (0.5, - -> kept)
+    np.testing.assert_array_equal(D, np.array([-a, a, edge, a]))
+    assert C.tolist() == [4.0, 5.0, 1.0, 0.5] and S.tolist() == [1.0, 1.0, 1.0, -1.0]
+    # ties: the first in input order is kept and the others join it
+    D, C, S = merge_units(np.array([near, a]), np.array([1.0, 1.0]), np.array([1.0, 1.0]))
+    np.testing.assert_array_equal(D, near[None, :])
+    assert C.tolist() == [2.0]
+    D, C, S = merge_units(a[None, :], [0.7], [-1.0])
+    assert D.tolist() == [a.tolist()] and C.tolist() == [0.7] and S.tolist() == [-1.0]
+    D, C, S = merge_units(np.zeros((0, 3)), np.zeros(0), np.zeros(0))
+    assert D.shape == (0, 3) and C.shape == (0,) and S.shape == (0,)

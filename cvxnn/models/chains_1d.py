@@ -120,8 +120,9 @@ class RampDictionary1D(DenseColumns):
         return ramp_dual_sup(lam, X)
 
     def to_network(self, z, xi, y, beta, bias, architecture) -> Network:
+        z = np.asarray(z, dtype=np.float64)
         idx = np.flatnonzero(z)
-        return ramp_network(self.starts[idx], self.ends[idx], np.asarray(z)[idx], xi, self.depth, beta,
+        return ramp_network(self.starts[idx], self.ends[idx], z[idx], xi, self.depth, beta,
                             [int(j) for j in idx])
 
 
@@ -476,6 +477,7 @@ class AbsChainDictionary1D(DenseColumns):
         on 1-D data"), so the chain computes
         t^L g_a(x) and costs (beta/L) * L * t^L = beta |z|."""
         L = self.depth
+        z = np.asarray(z, dtype=np.float64)
         idx = np.flatnonzero(z)
         t = np.abs(z[idx]) ** (1.0 / L)
         P = self.params[idx]

@@ -177,8 +177,6 @@ def chain_directions(X, norm: str = "l1", *, axes: bool = True, max_directions: 
         # d = 2: the generator's own points, in order ((i, j) data; (a, b, c): the line through x_a and
         # 2 x_c - x_b); d >= 3: every training point involved
         df.append(froms[c[0]] if len(c) == 1 else tuple(sorted({p for g in c for p in froms[g]})))
-    if d == 2:  # the direction normal to a generator: an axis generator gives the OTHER axis
-        dk = ["axis" if k == "axis" else k for k in dk]
     return Directions(V[keep], dk, df, norm)
 
 
