@@ -3,6 +3,7 @@ names the defect it catches. As in tests/test_oracles_random_duals.py, every exp
 the definitions of the units, at random dual points, with literal tolerances.
 """
 
+import re
 import warnings
 
 import numpy as np
@@ -2609,7 +2610,8 @@ class FakeRestricted:
         k = len(self.seen)
         self.seen.append(working.tolist())
         run = self.run(f"fake{k}", f"acc{k}", f"status{k}", f"raw{k}", 1e-8 * (k + 1), {"round": k},
-                       {"compile": 0.5, "setup": 0.25, "solve": 1.0 + k}, [7, None, 8][k % 3], f"err{k}")
+                       {"compile": 0.5, "setup": 0.25 if k == 0 else None, "solve": 1.0 + k}, [7, None, 8][k % 3],
+                       f"err{k}")
         return f"program{k}", SimpleNamespace(run=run, convex_objective=10.0 - k)
 
     def price(self, program, res, working):
@@ -2638,7 +2640,7 @@ def test_column_generation_loop_adds_the_most_violated_and_sums_the_rounds(capsy
         ("fake1", "acc1", "status1", "raw1", 2e-8, {"round": 1}, "err1")
     assert run.iterations == 7  # 7 + None
     assert set(run.times) == {"compile", "setup", "solve", "wall", "pricing"}
-    assert (run.times["compile"], run.times["setup"], run.times["solve"]) == (1.0, 0.5, 3.0)
+    assert (run.times["compile"], run.times["setup"], run.times["solve"]) == (1.0, 0.25, 3.0)  # None counts 0
     assert 0.1 <= run.times["pricing"] <= run.times["wall"] < 60.0
     assert capsys.readouterr().err == ""  # no progress bar unless asked
 
@@ -2649,7 +2651,19 @@ def test_column_generation_loop_adds_the_most_violated_and_sums_the_rounds(capsy
     assert [entry["added"] for entry in log] == [3, 1, 1] and res.run.iterations == 15
     assert fake.seen[-1] == [1, 3, 2, 8, 6, 10]
     err = capsys.readouterr().err
-    assert "column generation" in err and "3/3" in err and ("round/s" in err or "s/round" in err)
+    assert re.search(r"(^|\r)column generation:", err) and "3/3" in err and ("round/s" in err or "s/round" in err)
+
+    # every violated column when add_per_round allows (the one at exactly 2 (1 + 1e-7) is not violated)
+    fake = FakeRestricted([r1, r2])
+    _, _, log = generate_columns([1, 3], fake.solve, fake.price, 2.0, 20, 5)
+    assert fake.seen[1] == [1, 3, 2, 8, 6, 5, 9, 7] and log[0]["added"] == 6
+    # the add_per_round most violated of many, in decreasing order
+    rng = np.random.default_rng(38)
+    many = rng.uniform(3.0, 100.0, 80)
+    fake = FakeRestricted([many, np.zeros(80)])
+    generate_columns([0], fake.solve, fake.price, 2.0, 10, 5)
+    top = [int(j) for j in np.argsort(-many) if j != 0][:10]
+    assert fake.seen[1] == [0] + top
 
     # no column at all: nothing to add, a violation of 0
     fake = FakeRestricted([[]])
@@ -2980,7 +2994,7 @@ def test_locate_finds_each_wanted_pattern_that_occurs(n_rows, n_cols):
     rng = np.random.default_rng(71 + n_rows)
     P = np.unique(rng.random((n_rows, n_cols)) < 0.5, axis=0)
     P = P[rng.permutation(P.shape[0])]
-    present = rng.choice(P.shape[0], min(P.shape[0], 7), replace=False)
+    present = rng.permutation(P.shape[0])  # every row (the one with the largest hash too)
     absent = rng.random((5, n_cols)) < 0.5
     absent = np.array([a for a in absent if not np.any(np.all(P == a, axis=1))]).reshape(-1, n_cols)
     wanted = np.vstack([P[present[:3]], absent, P[present[3:]]])
@@ -3262,3 +3276,135 @@ def test_merge_units_keeps_the_largest_of_each_direction_and_sign():
     assert D.tolist() == [a.tolist()] and C.tolist() == [0.7] and S.tolist() == [-1.0]
     D, C, S = merge_units(np.zeros((0, 3)), np.zeros(0), np.zeros(0))
     assert D.shape == (0, 3) and C.shape == (0,) and S.shape == (0,)
+
+
+@pytest.mark.parametrize("chunk", [3, 4096])
+def test_dedupe_columns_keeps_the_first_of_each_rounded_column(chunk):
+    """dedupe_columns: the first index of each distinct column after rounding at 1e-9 * scale (scale 1e-3 here:
+    differences of 1e-13 are equal, of 1e-11 distinct; 4e-10 * scale rounds away at 9 decimals), zero columns
+    (0.0 or -0.0) dropped, over chunk boundaries; an all-zero matrix gives an empty integer array."""
+    from cvxnn.models.chains_1d import dedupe_columns
+
+    scale = 1e-3
+    base = np.array([0.12, -0.3, 0.05]) * scale
+    cols = [base, np.zeros(3), base + 1e-13, -0.0 * base, base + 1e-11, 2 * base, base + 4e-10 * scale,
+            base + 1e-11, np.array([0.0, -0.0, 1e-4]), 2 * base, np.array([-0.0, 0.0, 1e-4])]
+    A = np.column_stack(cols)
+    keep = dedupe_columns(A, scale, chunk=chunk)
+    assert keep.dtype.kind == "i" and keep.tolist() == [0, 4, 5, 8]
+    empty = dedupe_columns(np.zeros((3, 5)), 1.0, chunk=chunk)
+    assert empty.dtype.kind == "i" and empty.size == 0
+
+
+def test_hash_set_membership_with_colliding_and_wrapping_slots():
+    """_HashSet answers membership like np.isin, for random 64-bit values and for values built to collide: three
+    values whose home slots are 0, 0 and 1 (the second must probe past a slot taken in the same round), a chain that
+    wraps around the end of the table, and a repeated value; queries of any shape."""
+    from cvxnn.arrangements import _HashSet
+
+    rng = np.random.default_rng(91)
+    size = 16  # the smallest table: up to 4 values
+    hi = np.uint64(1) << np.uint64(40)
+    cases = [
+        np.array([0, 0, 1], dtype=np.uint64) + hi * np.array([1, 2, 3], dtype=np.uint64),
+        np.array([size - 1, size - 1, size - 1], dtype=np.uint64) + hi * np.array([1, 2, 3], dtype=np.uint64),
+        np.array([5, 5, 7, 7], dtype=np.uint64) + hi,  # repeated values
+        rng.integers(0, 2 ** 63, 500, dtype=np.int64).astype(np.uint64) * np.uint64(2) + np.uint64(1),
+    ]
+    for values in cases:
+        table = _HashSet(values)
+        absent = values + np.uint64(size)  # same home slots, different values
+        queries = np.concatenate([values, absent, values[::-1]])
+        got = table.contains(queries)
+        assert got.tolist() == np.isin(queries, values).tolist()
+        grid = queries[: 2 * (queries.size // 2)].reshape(2, -1)
+        assert table.contains(grid).shape == grid.shape
+        assert table.contains(grid).tolist() == np.isin(grid, values).tolist()
+    empty = _HashSet(np.zeros(0, dtype=np.uint64))
+    assert empty.contains(np.array([0, 1], dtype=np.uint64)).tolist() == [False, False]
+
+
+@pytest.mark.parametrize("depth", [3, 4])
+def test_abs_chain_vertices_scale_with_the_data(depth):
+    """The vertices of data scaled by 1e6 or 1e-6 (and shifted) are the vertices of the data, scaled (and shifted in
+    a1 only): the same count, in the same order, with every a_l >= 0 for l >= 2 and no two rows equal."""
+    from cvxnn.models.chains_1d import abs_chain_vertices
+
+    x, _ = sorted_points(95, 6)
+    V = abs_chain_vertices(x, depth)
+    assert np.all(V[:, 1:] >= 0) and np.unique(np.round(V, 9), axis=0).shape[0] == V.shape[0]
+    for scale, shift in ((1e6, 3e6), (1e-6, -2e-6)):
+        W = abs_chain_vertices(scale * x + shift, depth)
+        assert W.shape == V.shape
+        expected = scale * V
+        expected[:, 0] += shift
+        np.testing.assert_allclose(W, expected, rtol=0, atol=1e-9 * scale)
+
+
+def test_column_generation_program_passes_its_settings_to_every_round(capsys):
+    """accuracy, time limit and solver options reach the restricted solves (the result reports them: a limit of
+    one iteration or 1e-9 s ends at the solver's user limit), and progress=True shows a bar of rounds."""
+    from cvxnn.activations import Activation
+    from cvxnn.colgen import dictionary_program
+    from cvxnn.models.two_layer_1d import two_layer_1d
+
+    x, _ = sorted_points(39, 12)
+    y = np.sin(2.0 * x)
+    D = two_layer_1d(x, Activation("relu"), "free", "dense")
+
+    def program():
+        cg = dictionary_program(x[:, None], y, cvxnn.TwoLayer("relu"), 0.05, D, "free", "training", "error",
+                                column_generation=True)
+        cg.initial_size, cg.add_per_round = 2, 3
+        return cg
+
+    res = program().solve(accuracy="mid")
+    assert res.run.accuracy == "mid" and res.run.options["tol_gap_rel"] == 1e-6 and res.run.status == "optimal"
+    res = program().solve(max_iter=1)
+    assert res.run.options["max_iter"] == 1 and res.run.status == "user_limit"
+    res = program().solve(time_limit=1e-9)
+    assert res.run.options["time_limit"] == 1e-9 and res.run.status == "user_limit"
+    assert capsys.readouterr().err == ""
+    program().solve(progress=True)
+    assert re.search(r"(^|\r)column generation:", capsys.readouterr().err)
+
+
+def test_pattern_values_of_a_subset_of_patterns_without_walls():
+    """pattern_values on some of the patterns, without cached walls, equals the values of the same patterns priced
+    with the complete list (a subset must not be read as a complete list)."""
+    from cvxnn.activations import Activation
+    from cvxnn.arrangements import enumerate_patterns
+    from cvxnn.models.arrangement import pattern_values
+
+    rng = np.random.default_rng(96)
+    X = rng.standard_normal((9, 2))
+    Xb = np.hstack([X, np.ones((9, 1))])
+    full = enumerate_patterns(Xb).patterns
+    lam = centred(rng, 9)
+    every = pattern_values(lam, Xb, full, Activation("relu"))
+    pick = np.sort(rng.choice(full.shape[0], full.shape[0] // 3, replace=False))
+    np.testing.assert_allclose(pattern_values(lam, Xb, full[pick], Activation("relu")), every[pick], rtol=1e-9,
+                               atol=1e-12)
+    assert pattern_values(lam, Xb, full[:0], Activation("relu")).shape == (0,)
+
+
+def test_pattern_generation_program_passes_solver_options_and_prune():
+    """PatternGenerationProgram.solve hands solver options to every round and prune to the rebuild: a limit of one
+    iteration ends at the solver's user limit; prune=False keeps every merged unit, the default prunes to at most
+    n + 1 with the same objective."""
+    from cvxnn.arrangements import enumerate_patterns
+    from cvxnn.models.arrangement import PatternGenerationProgram
+
+    rng = np.random.default_rng(97)
+    n = 14
+    X = rng.standard_normal((n, 2))
+    y = np.sin(X[:, 0]) + X[:, 1] ** 2
+    full = enumerate_patterns(np.hstack([X, np.ones((n, 1))]))
+    prog = PatternGenerationProgram(X, y, cvxnn.TwoLayer("relu"), 0.01, full, "penalized")
+    res = prog.solve(max_iter=1, max_rounds=2)
+    assert res.run.options["max_iter"] == 1 and res.run.status == "user_limit"
+    kept = prog.solve(prune=False).network
+    assert kept.meta["widths"]["pruned"] == kept.meta["widths"]["merged"] == kept.width > n + 1
+    pruned = prog.solve().network
+    assert pruned.width <= n + 1 and pruned.meta["widths"]["pruned"] == pruned.width
+    assert pruned.objective(X, y) == pytest.approx(kept.objective(X, y), rel=1e-7)

@@ -536,13 +536,14 @@ def subset_arrangement(full, idx):
 
 def pattern_generation(X, y, architecture, beta, bias, full, *, initial=None, output_bias=False, solver="auto",
                        accuracy="high", time_limit=None, max_rounds=50, add_per_round=None, progress=False,
-                       duplicates="error", walls=True, clusters=None):
+                       duplicates="error", walls=True, clusters=None, prune=True, **options):
     """Column generation over patterns (theory: "Pattern and column generation", "Certificates"): solve the program on a
     working set of patterns, price ALL patterns with the exact oracle at the solver's dual, add the most violated (score
     > beta), repeat until none is violated. Restricted solutions are feasible for the full program and the final
     certificate prices every pattern of ``full``, so the scope is that of ``full``. The walls of every pattern are
     computed once (cached on ``full``) and the patterns once as floats; a round builds only the restricted matrices
-    and rebuilds no network (the network is rebuilt once, from the last round). Returns (program, result, log)."""
+    and rebuilds no network (the network is rebuilt once, from the last round, pruned when ``prune``). ``options`` go
+    to the solver in every round. Returns (program, result, log)."""
     Xb = with_bias_column(X, bias)
     act = architecture.act
     n = X.shape[0]
@@ -563,7 +564,7 @@ def pattern_generation(X, y, architecture, beta, bias, full, *, initial=None, ou
         prog = ArrangementProgram(X, y, architecture, beta, subset_arrangement(full, working), bias,
                                   oracle_arrangement=full, duplicates=duplicates, output_bias=output_bias,
                                   walls=walls, cone_rows=rows.take(working), clusters=clusters)
-        return prog, prog.solve(solver, accuracy, time_limit=time_limit, prune=False, reconstruct=False)
+        return prog, prog.solve(solver, accuracy, time_limit=time_limit, prune=False, reconstruct=False, **options)
 
     def price(prog, res, working):
         lam = res.dual - (res.dual.mean() if output_bias else 0.0)
@@ -578,7 +579,7 @@ def pattern_generation(X, y, architecture, beta, bias, full, *, initial=None, ou
 
     prog, res, log = generate_columns(initial, solve_restricted, price, beta, add_per_round, max_rounds, progress,
                                       "pattern generation")
-    res.network = prog.reconstruct(prog.V_value, prog.W_value, res.xi, prune=True)
+    res.network = prog.reconstruct(prog.V_value, prog.W_value, res.xi, prune=prune)
     prog.generation_log = log
     return prog, res, log
 
@@ -662,7 +663,7 @@ class PatternGenerationProgram:
         self.final, res, self.log = pattern_generation(
             self.X, self.y, self.architecture, self.beta.value, self.bias, self.full, output_bias=self.output_bias,
             solver=solver, accuracy=accuracy, time_limit=time_limit, progress=progress, duplicates=self.duplicates,
-            initial=initial, max_rounds=max_rounds, walls=self.walls, clusters=self.clusters)
+            initial=initial, max_rounds=max_rounds, walls=self.walls, clusters=self.clusters, prune=prune, **options)
         return res
 
 
