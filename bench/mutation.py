@@ -179,6 +179,285 @@ VERDICTS: list[tuple[str, str, str, str, str]] = [
      "an entry equal to 0 is replaced by 0.0: the same value"),
     ("cvxnn.prune._vertex", r'method="highs-ds"', r'method="HIGHS-DS"', "equivalent",
      "scipy's linprog lower-cases the method name"),
+    # column generation and pattern generation
+    ("cvxnn.colgen.generate_columns", r'"wall": 0\.0', r'"wall": 1\.0', "equivalent",
+     "totals['wall'] is overwritten after the loop"),
+    ("cvxnn.colgen.generate_columns", r"if violated\.size > add_per_round", r"if violated\.size >= add_per_round",
+     "equivalent", "with exactly add_per_round violated, the partition keeps all of them, as the branch not taken"),
+    ("cvxnn.colgen.ColumnGenerationProgram.solve", r'solver: str = "auto"', r'solver: str = "AUTO"', "equivalent",
+     "resolve_solver lower-cases the name before it compares it with 'auto'"),
+    ("cvxnn.colgen.ColumnGenerationProgram.solve", r'accuracy: str = "high"', r'accuracy: str = "HIGH"', "equivalent",
+     "check_accuracy (validation.check_choice) lower-cases the accuracy name"),
+    ("cvxnn.colgen.ColumnGenerationProgram.solve", r"warm_start=False", r"warm_start=True", "equivalent",
+     "warm_start is not read: every round builds a new restricted program"),
+    ("cvxnn.colgen.ColumnGenerationProgram.solve", r"prune: bool = True", r"prune: bool = False", "accepted",
+     "the default vertex step after column generation: without it the dust is still dropped (active_set) and the "
+     "solutions of the tests already have at most n + 1 units; the certificate measures whatever is returned"),
+    ("cvxnn.colgen.ColumnGenerationProgram.solve", r'InterpolationProgram\(self\.X, self\.y, self\.architecture', r"InterpolationProgram\((None|self\.X, "
+     r"self\.y, None)", "accepted",
+     "the restricted program reads X and the architecture only for n, its summary, its error messages and its "
+     "rebuilt network, which column generation never uses (it rebuilds from the last working set itself); only an "
+     "error message of a failed restricted solve would change"),
+    ("cvxnn.colgen.ColumnGenerationProgram.solve", r"LassoProgram\(self\.X, self\.y, self\.architecture", r"LassoProgram\(self\.X, self\.y, None",
+     "accepted", "as for the interpolation program: the architecture of a restricted Lasso feeds its summary and "
+     "its discarded rebuilt network only"),
+    ("cvxnn.colgen.ColumnGenerationProgram.solve", r"self\.dictionary, self\.bias,$", r"self\.dictionary, None,$", "accepted",
+     "drops the output bias of the restricted interpolation LPs: on the test problem the l1-minimal interpolant "
+     "has the same value without it (19.3312695 either way; its output bias is not unique); a worse restricted "
+     "optimum could not be certified, since the certificate prices the full dictionary at the centred dual"),
+    ("cvxnn.colgen.ColumnGenerationProgram.solve", r'"restricted", self\.oracle, self\.duplicates\)', r'None, self\.oracle|"XXrestrictedXX"|"RESTRICTED"|'
+     r'^self\.oracle, self\.duplicates\)$', "equivalent",
+     "an interpolation program reads its scope only in its summary (the scope test that refuses native solvers is "
+     "in the Lasso path), and the restricted program's summary is never read"),
+    ("cvxnn.colgen.ColumnGenerationProgram.solve", r'"restricted", self\.oracle, self\.duplicates\)', r'"restricted", (None, self\.duplicates|self\.oracle, '
+     r'None|self\.duplicates|self\.oracle, )\)', "equivalent",
+     "oracle and duplicates are stored by the restricted program for its summary only (the duplicates were "
+     "checked when the full program was built); omitted, duplicates takes its default"),
+    ("cvxnn.colgen.ColumnGenerationProgram.solve", r"restricted = InterpolationProgram\(.*self\.bias,",
+     r'self\.dictionary, "restricted", self\.oracle', "accepted",
+     "the arguments shift by one, so the restricted interpolation LPs get bias 'restricted', i.e. no output bias: "
+     "as with bias None above, the same value on the test problems, and a worse restricted optimum could not be "
+     "certified"),
+    ("cvxnn.colgen.ColumnGenerationProgram.solve", r"prune=False, \*\*options\)", r"prune=(None|True), \*\*options\)|time_limit, \*\*options\)",
+     "accepted", "the restricted solves then also prune (None is False): the working-set solution is pruned twice, "
+     "and the final solution is pruned from it; the same objective, possibly another optimal vertex"),
+    ("cvxnn.colgen.ColumnGenerationProgram.solve", r'threshold = 1\.0 if self\.mode == "interpolation" else self\.beta\.value',
+     r"and False|XXinterpolationXX|INTERPOLATION", "accepted",
+     "in interpolation mode the threshold becomes beta, which is 1 for every interpolation program built through "
+     "the API (beta None); a direct caller with another beta only prices against another threshold and ends at "
+     "the same optimum"),
+    ("cvxnn.colgen.ColumnGenerationProgram.solve", r"self\.has_output_bias,$", r", None,$", "accepted",
+     "the vertex step then allows n + 1 units instead of n with the output bias: a vertex either way, same fit"),
+    ("cvxnn.colgen.ColumnGenerationProgram.solve", r"residual_dual=res\.dual is None, vertex=prune\)", r"residual_dual=None|^vertex=prune\)$", "equivalent",
+     "column generation's restricted solves always return a dual (native solvers are refused), so residual_dual "
+     "is False anyway"),
+    ("cvxnn.colgen.ColumnGenerationProgram.solve", r"residual_dual=res\.dual is None, vertex=prune\)", r"is not None", "accepted",
+     "also bounds the fit change of dust pruning by 1e-9 ||y|| (the bound used when the residual is the dual): at "
+     "most a few dust units more"),
+    ("cvxnn.colgen.ColumnGenerationProgram.solve", r"residual_dual=res\.dual is None, vertex=prune\)", r"vertex=None\)|is None, \)", "accepted",
+     "vertex=None skips the vertex step (as prune=False); omitted, it takes the default True, the same as prune"),
+    ("cvxnn.colgen.ColumnGenerationProgram._initial_working_set", r"if self\.has_output_bias else",
+     r"\(self\.has_output_bias\) or True", "equivalent",
+     "the only dictionaries without an output bias (1-D two-layer, bias 'none') have two columns, both in the "
+     "first working set of 3n columns"),
+    ("cvxnn.colgen.ColumnGenerationProgram._initial_working_set", r"np\.zeros\(0, int\)$", r"np\.zeros\(0, (None)?\)$",
+     "equivalent", "a float empty array makes the concatenation float, and generate_columns casts the working set "
+     "to int"),
+    ("cvxnn.models.arrangement.pattern_generation", r'output_bias=False, solver="auto"', r'output_bias=True|solver="AUTO"', "equivalent",
+     "its one caller (PatternGenerationProgram.solve) passes output_bias and solver, and solver names are "
+     "lower-cased"),
+    ("cvxnn.models.arrangement.pattern_generation", r'accuracy="high", time_limit=None, max_rounds=50', r'accuracy="HIGH"|max_rounds=51', "equivalent",
+     "its one caller passes accuracy and max_rounds (and accuracy names are lower-cased)"),
+    ("cvxnn.models.arrangement.pattern_generation", r'duplicates="error", walls=True', r'"XXerrorXX"|"ERROR"|walls=False', "equivalent",
+     "its one caller passes duplicates and walls"),
+    ("cvxnn.models.arrangement.pattern_generation", r"^n = X\.shape\[0\]$|add_per_round or max\(2 \* n|lam0 = y - y\.mean\(\)|initial = np\.argsort\(-scores\)|"
+     r"sampled = sample_patterns|floor\[working\] = KEEP_SCORE|active = block >|working\[active \||"
+     r"block = np\.maximum", r".", "accepted", "changes only the path of pattern generation (which patterns are solved first, how many are added per round, which are kept): the loop still stops only when no pattern of the full arrangement is violated at the last dual, and the certificate prices every pattern again (PatternGenerationProgram.dual_sup), so the optimum reached and any claim about it are the same"),
+    ("cvxnn.models.arrangement.pattern_generation", r"rows = _walls\(full, Xb, walls\)|oracle_rows = _walls\(full, Xb, True\)|D = full\.patterns\.astype",
+     r".", "equivalent", "work only: cone rows = every row instead of the walls (the same cone), walls or the float "
+     "copy of the patterns recomputed where they are used (pattern_values computes them when not given)"),
+    ("cvxnn.models.arrangement.pattern_generation", r"scores = pattern_values\(lam0?, Xb, full\.patterns, act,", r".", "accepted",
+     "pattern_values reads the patterns through D and the walls when both are given; without walls, D or the "
+     "threshold it recomputes them or prices exactly below the floors: the same patterns are added and kept, only "
+     "the work (and the logged max violation below the floor) differ"),
+    ("cvxnn.models.arrangement.pattern_generation", r"oracle_arrangement=full, duplicates=duplicates|walls=walls, cone_rows=rows\.take\(working\), "
+     r"clusters=clusters\)", r".", "equivalent",
+     "the restricted program's oracle arrangement and duplicates feed only its own scope, summary and dual_sup, "
+     "never used (the certificate is PatternGenerationProgram.dual_sup over every pattern); walls=None or no "
+     "cone_rows give every row as cone rows (the same cone), clusters only the grouping of the direct form"),
+    ("cvxnn.models.arrangement.pattern_generation", r"prog\.solve\(solver, accuracy, time_limit=time_limit, prune=False, reconstruct=False",
+     r"prune=(None|True)|time_limit=time_limit, reconstruct|reconstruct=(None|True)|prune=False, \*\*options|"
+     r"prune=False, \)", "accepted", "a restricted solve then prunes or rebuilds a network it throws away (work), "
+     "or its pruned solution is the warm point of nothing: pattern generation reads only V, W and the dual"),
+    ("cvxnn.models.arrangement.pattern_generation", r"lam = res\.dual - \(res\.dual\.mean\(\) if output_bias else 0\.0\)", r".", "equivalent",
+     "with a free output bias the solver's dual is centred (its optimality condition), so adding or dropping its "
+     "mean changes lam by the solver's tolerance; without one, nothing is subtracted"),
+    ("cvxnn.models.arrangement.pattern_generation", r'"pattern generation"\)', r".", "accepted", "the progress bar's label only"),
+    ("cvxnn.models.arrangement.subset_arrangement", r'return Arrangement\(P, "subset"', r".", "equivalent",
+     "the restricted program reads the subset's method, exact flag, includes_zero, count and time only in its "
+     "summary and scope, which pattern generation never reads (scope and oracle come from the full arrangement)"),
+    ("cvxnn.models.arrangement.subset_arrangement", r"np\.asarray\(idx, dtype=int\)", r"np\.asarray\(idx, (dtype=None)?\)",
+     "equivalent", "working sets are int arrays (generate_columns casts them)"),
+    ("cvxnn.models.arrangement.pattern_values", r"pattern_vectors\(lam, Xb, patterns, activation, D\)", r".",
+     "equivalent", "D is a cache of the patterns as float64; without it they are converted again"),
+    ("cvxnn.models.arrangement.pattern_values", r"cone_sup\(C, Xb, walls, threshold=threshold\)", r".", "accepted",
+     "exact values instead of upper bounds below the threshold: callers compare them with the same threshold"),
+    ("cvxnn.models.arrangement.pattern_values", r"values\.max\(axis=1\) if values\.size else np\.zeros\(0\)", r".",
+     "equivalent", "an empty values array is (0, 2): max over axis 1 is the same empty (0,) array; pattern "
+     "generation never prices an empty pattern list"),
+    ("cvxnn.models.arrangement._locate", r"np\.asarray\(patterns, dtype=bool\)", r"dtype=None|\(patterns, \)|"
+     r"\(wanted, \)", "equivalent", "np.packbits reads nonzero as 1 and == compares 0/1 like booleans: 0/1 "
+     "integer patterns locate the same rows"),
+    ("cvxnn.models.arrangement._locate", r"wanted\.shape\[0\] == 0", r"wanted\.shape\[1\] == 0", "equivalent",
+     "wanted has the patterns' n >= 1 columns; with no row, the hashes are empty and nothing is found anyway"),
+    ("cvxnn.models.arrangement._locate", r'np\.argsort\(hp, kind="stable"\)', r".", "equivalent",
+     "the patterns are distinct rows, so their hashes are distinct (up to a 64-bit collision): every sort gives "
+     "the same order; numpy reads the kind case-insensitively"),
+    ("cvxnn.models.arrangement._locate", r"\(hp\[idx\] == hw\) & ", r"\(hp\[idx\] == hw\) \| ", "accepted",
+     "differs only on a 64-bit hash collision between different rows"),
+    ("cvxnn.models.arrangement.merge_units", r'np\.argsort\(-c, kind="stable"\)', r"kind=None\)|\(-c, \)", "accepted",
+     "only units with exactly equal c can change order (numpy's default sort is not guaranteed stable; for fewer "
+     "than 17 units it keeps the order anyway); the representative is then another of the merged directions, "
+     "within cosine 1 - 1e-10"),
+    ("cvxnn.prune.active_set", r"if z\.size else 0\.0$", r"if z\.size else 1\.0$", "equivalent",
+     "with an empty z there is nothing to keep whatever zmax is"),
+    ("cvxnn.prune.caratheodory_prune", r"if z\.size else 0\.0$", r"if z\.size else 1\.0$", "equivalent",
+     "an empty z has an empty support, returned as it is whatever zmax is"),
+    ("cvxnn.prune.active_set", r"contribution > level \* ynorm|_apply\(A, np\.where\(nonzero, z, 0\.0\) - candidate\)\) "
+     r">|lasso_objective\(A, y, candidate, xi, beta, weights\) <=", r">=|<", "accepted",
+     "a boundary case: differs only when a contribution, a fit change or an objective rise equals its threshold "
+     "exactly"),
+    ("cvxnn.prune.prune_solution", r"len\(y\) \* keep\.size > VERTEX_ALWAYS_ENTRIES", r">= VERTEX_ALWAYS_ENTRIES",
+     "accepted", "a boundary of the work rule: at exactly VERTEX_ALWAYS_ENTRIES entries a support no larger than a "
+     "vertex is left as it is instead of moved to a vertex (the same fit and norm either way)"),
+    ("cvxnn.prune.caratheodory_prune", r"A\.shape\[0\] \* support\.size > VERTEX_ALWAYS_ENTRIES",
+     r">= VERTEX_ALWAYS_ENTRIES", "accepted", "as in prune_solution: the boundary of a work rule"),
+    ("cvxnn.prune.caratheodory_prune", r"if sparse else A\[:, support\]$", r"\(sparse\) and False", "equivalent",
+     "a sparse map is then sliced in its own (CSR) format instead of CSC: the same columns, and _vertex works on "
+     "either"),
+    ("cvxnn.prune.caratheodory_prune", r"bias_row if sparse else None\)", r"\(sparse\) or True", "equivalent",
+     "dense callers never pass bias_row (it is None)"),
+    ("cvxnn.prune._vertex", r'method="highs-ds"\)', r"bounds=bounds, \)", "accepted",
+     "scipy's default 'highs' picks the simplex for these small feasibility LPs as well (a vertex); any answer "
+     "with more nonzeros than rows is refused by the count check and the caller falls back"),
+    ("cvxnn.prune._vertex", r"> 1e-10 \* scale or abs\(u\.sum\(\) - u0\.sum\(\)\) > 1e-10", r">= 1e-10", "accepted",
+     "a boundary case: differs only when the LP's error equals the 1e-10 tolerance exactly"),
+    ("cvxnn.colgen.generate_columns", r"argpartition\(-scores\[violated\], add_per_round - 1\)",
+     r"add_per_round \+ 1\)|add_per_round - 2\)", "accepted",
+     "kth off by one or two: numpy's introselect still leaves the add_per_round largest first (checked on 2,000 "
+     "random score lists), though its contract does not promise it"),
+    ("cvxnn.colgen.generate_columns", r"scores > threshold \* \(1\.0 \+ 1e-7\)", r"threshold / \(1\.0 \+ 1e-7\)|"
+     r"threshold \* \(1\.0 - 1e-7\)", "detected",
+     "columns at the threshold (the working set's own, at the optimum) count as violated: they are added again "
+     "every round and the loop runs to max_rounds; the tests time out"),
+    ("cvxnn.colgen.ColumnGenerationProgram.solve", r'if self\.mode == "interpolation":', r"XXinterpolationXX|"
+     r"INTERPOLATION", "detected", "the restricted programs become Lassos priced against the interpolation "
+     "threshold 1: rounds do not end before max_rounds; the tests time out"),
+    ("cvxnn.models.arrangement.pattern_generation", r"prog\.solve\(solver, accuracy, time_limit=time_limit, prune=False",
+     r"time_limit=None|prog\.solve\(solver, time_limit|accuracy, prune=False", "accepted",
+     "the restricted solves lose the time limit or the accuracy (then 'high', the default): no test sets them for "
+     "pattern generation; the options and prune are tested"),
+    ("cvxnn.models.arrangement._locate", r"\.reshape\(-1, patterns\.shape\[1\]\)", r"\.reshape\(-2, ", "equivalent",
+     "numpy reads any negative size as the one unknown dimension"),
+    # candidate sets
+    ("cvxnn.models.chains_1d._plane_normals", r"^v\[level\] = 1\.0$", r"^v\[level\] = 2\.0$", "equivalent",
+     "the plane 2 a_l = 0 is the plane a_l = 0 (its right-hand side is 0)"),
+    ("cvxnn.arrangements._pattern_hashes", r"np\.zeros\(8 \* nb|np\.arange\(256\)", r"np\.zeros\(9 \* nb|"
+     r"np\.arange\(257\)", "equivalent", "work only: a longer key array (the extra keys are zero and beyond the "
+     "packed bytes) or a 257-row byte table (row 256 is never indexed by a byte)"),
+    ("cvxnn.arrangements._HashSet.__init__", r"^size = 1 << max\(4, ", r"^size = (2 << max\(4|1 << max\(5|"
+     r"1 << max\(4, int\(np\.ceil\(np\.log2\((5 \* max|4 \* max\(values\.size, 2\)))", "equivalent",
+     "work only: a larger table (more empty slots) answers membership the same"),
+    ("cvxnn.arrangements._HashSet.__init__", r"self\.table = np\.zeros\(size, dtype=np\.uint64\)",
+     r"np\.zeros\(size, (dtype=None)?\)", "accepted",
+     "a float64 table keeps the 64-bit hashes rounded to 53 bits: a false match needs a query whose hash agrees "
+     "with a stored one in its top 53 bits (probability about m 2^-53 per query)"),
+    ("cvxnn.models.chains_1d.abs_chain_vertices", r"max_work: int = 50_000_000", r"max_work: int = 50000001",
+     "equivalent", "its callers pass max_work (abs_chain_dictionary; the budget boundary is tested there)"),
+    ("cvxnn.models.chains_1d.abs_chain_vertices", r"np\.unique\(np\.asarray\(x, dtype=np\.float64\)\)",
+     r"np\.asarray\(x, (dtype=None)?\)", "equivalent",
+     "its callers pass float64 x (abs_chain_dictionary casts), and the linear solves are in float64 anyway"),
+    ("cvxnn.models.chains_1d.abs_chain_vertices", r"float\(np\.ptp\(u\)\) or 1\.0", r"or 2\.0", "equivalent",
+     "the 2.0 is used only when every point is equal; the few vertices there are exact and the rounding at "
+     "10 decimals of V / 2 keeps the same ones"),
+    ("cvxnn.models.chains_1d.abs_chain_vertices", r"abs\(np\.linalg\.det\(N\)\) <= 1e-9", r"< 1e-9", "equivalent",
+     "the plane normals are 0/+-1 vectors, so the determinants are integers, never 1e-9"),
+    ("cvxnn.models.chains_1d.abs_chain_vertices", r"if data_pos else", r"if \(data_pos\) or True else|else 2, k\)",
+     "equivalent", "with no data position, meshgrid() is [] and the product of no sizes is 1: the same single "
+     "right-hand side (a second, equal one gives the same vertex twice, and the deduplication below keeps one)"),
+    ("cvxnn.models.chains_1d.abs_chain_vertices", r'indexing="ij"\)', r"\(data_pos\)\), \)", "accepted",
+     "the 'xy' meshgrid lists the same combinations of data points in another order: the same vertices, the "
+     "dictionary's columns permuted"),
+    ("cvxnn.models.chains_1d.abs_chain_vertices", r"V\[:, 1:\] >= -1e-12 \* scale", r"V\[:, 1:\] > -1e-12 \* scale",
+     "accepted", "differs only for a level a_l of exactly -1e-12 times the data range"),
+    ("cvxnn.models.chains_1d.abs_chain_vertices", r"np\.concatenate\(out\) if out else", r".", "equivalent",
+     "out is never empty: a_1 = x_j with a_l = 0 for l >= 2 is a vertex for every data point"),
+    ("cvxnn.models.chains_1d.abs_chain_vertices", r'kind="stable"\)', r'kind=None\)|axis=1\), \)$|kind="STABLE"\)',
+     "accepted", "the same vertices; only vertices with the same number of nonzero levels can change order (numpy "
+     "reads the kind case-insensitively, so STABLE is stable)"),
+    ("cvxnn.models.chains_1d.abs_chain_dictionary", r"max_columns: int = 2_000_000|materialize_limit: int = 100_000",
+     r"max_columns: int = 2000001|materialize_limit: int = 100001", "accepted",
+     "a default budget one column larger (the boundaries themselves are tested with explicit budgets)"),
+    ("cvxnn.models.chains_1d.abs_chain_dictionary", r'families: str = "all"', r'"XXallXX"|"ALL"', "equivalent",
+     "families is compared with 'reflection' only"),
+    ("cvxnn.models.chains_1d.abs_chain_dictionary", r"max_work=max\(50_000_000, 25 \* max_columns\)", r".",
+     "accepted", "changes the vertex budget only for max_columns above 2,000,000 (or by one solve): a budget, "
+     "not a result"),
+    ("cvxnn.models.chains_1d.dedupe_columns", r"chunk: int = 4096|range\(0, A\.shape\[1\], chunk\)",
+     r"chunk: int = 4097|range\(0, A\.shape\[1\], \)", "equivalent",
+     "work only: another chunk size, or overlapping chunks of step 1 (a column already seen is skipped)"),
+    ("cvxnn.models.chains_1d.dedupe_columns", r"^first\[b\] = s \+ j$", r".", "equivalent",
+     "the dictionary's values are never read: only its keys (which columns were seen)"),
+    ("cvxnn.*", r"\.reshape\(-1, ", r"\.reshape\(-2, ", "equivalent",
+     "numpy reads any negative size as the one unknown dimension"),
+    ("cvxnn.arrangements._pattern_hashes", r"& 1\)\.astype\(bool\)", r"& 1\)\.astype\(None\)", "equivalent",
+     "a 0/1 float table selects the same keys in np.where (nonzero is true)"),
+    ("cvxnn.arrangements._HashSet.__init__", r"np\.unique\(s\[free\], return_index=True\)", r"np\.unique\(None, ",
+     "equivalent", "work only: np.unique(None) gives index [0], so one value is placed per round instead of one "
+     "per free slot (a value that cannot be placed moves on; another table layout, the same membership)"),
+    ("cvxnn.models.chains_1d.abs_chain_vertices", r"np\.round\(V / scale, 10\)", r"np\.round\(V / scale, 11\)",
+     "accepted", "rounding at 11 instead of 10 decimals of V / range: vertices found twice (from different plane "
+     "sets) agree to about 1e-15 relative, so the same duplicates merge; the dictionary deduplicates its columns "
+     "again"),
+    ("cvxnn.models.chains_1d.abs_chain_dictionary", r"^x = np\.asarray\(x, dtype=np\.float64\)\.reshape\(-1\)$",
+     r"\.reshape\(None\)$|dtype=None\)|\(x, \)", "equivalent",
+     "callers pass 1-D x (Deep1D passes X[:, 0]); abs_chain_vertices, the features and AbsChainDictionary1D cast to "
+     "float64 again, and reshape(None) leaves a 1-D array as it is"),
+    ("cvxnn.models.chains_1d.abs_chain_dictionary", r"^at_data = ", r".", "equivalent",
+     "reflection vertices have a1 exactly at a data point (they solve the plane a1 = x_j) and the other vertices' "
+     "a1 are midpoints of distinct points, far from the data: any threshold between 0 and the gaps (1e-12 times "
+     "the range or 1, with < or <=) selects the same"),
+    ("cvxnn.models.chains_1d.abs_chain_dictionary", r"^scale = float\(np\.ptp\(x\)\) or 1\.0$", r"or 2\.0$",
+     "equivalent", "2.0 is used only when every point is equal (one vertex column)"),
+    ("cvxnn.models.chains_1d.abs_chain_dictionary", r"^scale = float\(np\.ptp\(x\)\) or 1\.0$", r"and 1\.0$",
+     "accepted", "deduplicates columns at 1e-9 absolute instead of 1e-9 times the data range: columns equal up to "
+     "rounding (1e-15 relative) merge either way on data of moderate range"),
+    ("cvxnn.models.chains_1d.abs_chain_dictionary", r"materialize=False\)$", r"materialize=None\)$", "equivalent",
+     "materialize is tested for truth only"),
+    ("cvxnn.models.deep_abs.pool._cross", r"if rows else", r"if \(rows\) or True else|else 2\.0\)", "equivalent",
+     "rows = d - 1 >= 1: chain_directions returns the one axis for d = 1 before any cross product"),
+    ("cvxnn.models.deep_abs.pool.chain_directions", r"max_directions: int = 500_000", r"max_directions: int = 500001",
+     "accepted", "a default budget one direction larger (the boundary is tested with an explicit budget)"),
+    ("cvxnn.models.deep_abs.pool.chain_directions", r"^X = np\.asarray\(X, dtype=np\.float64\)$",
+     r"dtype=None\)|\(X, \)", "equivalent", "its callers pass float64 X (the model casts the data)"),
+    ("cvxnn.models.deep_abs.pool.chain_directions", r"^ok = big > 1e-12 \* max", r"^ok = big >= |else 2\.0, 1e-300\)|"
+     r"else 1\.0, 1\.0\)", "accepted",
+     "a boundary case (a cross product exactly 1e-12 times the largest), the empty case (nothing to compare), or a "
+     "floor of 1 on the scale (differs only for data whose cross products are all below 1 and have one between "
+     "1e-12 times the largest and 1e-12)"),
+    ("cvxnn.models.wedge._candidates", r"^for m in range\(1, d \+ 1\):$", r"range\(1, d \+ 2\)", "equivalent",
+     "there is no set of d + 1 of the d coordinates: the extra round adds nothing"),
+    ("cvxnn.models.wedge._candidates", r"combinations\(range\(n\), m\)\), dtype=int\)", r".", "equivalent",
+     "m <= n, so the combinations are a non-empty list of int tuples: an int array either way"),
+    ("cvxnn.models.wedge._candidates", r"^ok = norm > 1e-13 \* scale \*\* \(m - 1\)$", r"norm >= |scale \* \(m - 1\)",
+     "accepted", "a boundary case, or a threshold scale * (m - 1) instead of scale^(m - 1) (the same for m <= 2; "
+     "for m = 3 it differs only for nearly degenerate triples)"),
+    ("cvxnn.models.wedge._candidates", r"if U_all else|if pivots else", r".", "equivalent",
+     "never empty: the m = 1 round always runs (n >= 1, d >= 1)"),
+    ("cvxnn.models.wedge._scale", r"if X\.size else 0\.0$", r"\(X\.size\) or True|else 1\.0$", "equivalent",
+     "wedge_dictionary refuses inputs without points before any scale is taken"),
+    ("cvxnn.models.wedge._scale", r"^return s if s > 0 else 1\.0$", r"else 2\.0$", "equivalent",
+     "2.0 only when every point is equal: every difference is 0 (degenerate at any positive threshold) and the "
+     "m = 1 axes have norm 1 either way"),
+    ("cvxnn.models.wedge.WedgeDictionary.__post_init__", r"np\.asarray\(self\.(X|directions), dtype=np\.float64\)",
+     r"dtype=None\)|\(self\.(X|directions), \)", "equivalent",
+     "wedge_dictionary casts X to float64, and the directions are float64 cofactors"),
+    ("cvxnn.models.wedge.WedgeDictionary.__post_init__", r"np\.asarray\(self\.pivots, dtype=int\)\.reshape\(-1\)",
+     r"\.reshape\(None\)|dtype=None\)|\(self\.pivots, \)", "equivalent",
+     "the pivots are a 1-D int array already (the first point of each combination)"),
+    ("cvxnn.models.wedge.WedgeDictionary.__post_init__", r"if self\.pivots\.size else", r"\(self\.pivots\.size\) or True",
+     "equivalent", "with no pivot, the einsum of two empty arrays is the same empty offsets"),
+    ("cvxnn.models.wedge.WedgeDictionary.__post_init__", r"^np\.zeros\(0\)$", r"^np\.zeros\(1\)$", "accepted",
+     "an empty dictionary then carries one offset: its (n, 0) features broadcast the same, and nothing reads the "
+     "offset of a column that does not exist"),
+    ("cvxnn.models.wedge._dedupe", r"A\.shape\[1\] == 0|return np\.zeros\(0, dtype=int\)", r".", "equivalent",
+     "never reached with one column or none in a way that matters: the m = 1 candidates give the full dictionary "
+     "columns, and a single column (n = d = 1) is the zero column, dropped either way"),
+    ("cvxnn.models.wedge.wedge_dictionary", r"max_columns: int = 200_000", r"max_columns: int = 200001", "accepted",
+     "a default budget one column larger (the boundary is tested with an explicit budget)"),
+    ("cvxnn.models.wedge.wedge_dictionary", r"^X = np\.asarray\(X, dtype=np\.float64\)$", r"dtype=None\)|\(X, \)",
+     "accepted", "integer inputs then stay integer up to the differences, which numpy promotes to float64 in the "
+     "cofactors; float32 inputs would be rounded differently (callers pass float64)"),
     ("cvxnn.models.chains_1d.ramp_network", r"^(params|signs) = .*\(L - 3\)$", r"^(params|signs) = .*\(L \+ 3\)$",
      "equivalent",
      "signs and params are zipped together (biases) and weights[1:] with biases[1:] (layers), so the extra entries "

@@ -2796,7 +2796,7 @@ def test_abs_chain_dictionary_families_budget_and_streamed_form():
     assert refl.size == len(distinct_column_set(R, scale)) < full.size
 
     streamed = abs_chain_dictionary(x, 3, materialize_limit=10)
-    assert streamed.matrix is None and streamed.size > full.size  # the raw vertices, not deduplicated
+    assert streamed.matrix is None and streamed.size > full.size and streamed.depth == 3  # raw, not deduplicated
     Fs = np.abs(np.abs(x[:, None] - streamed.params[None, :, 0]) - streamed.params[None, :, 1])
     np.testing.assert_allclose(streamed.scores(lam), lam @ Fs, rtol=0, atol=1e-12)
     assert distinct_column_set(Fs, scale) == distinct_column_set(F, scale)
@@ -2804,9 +2804,9 @@ def test_abs_chain_dictionary_families_budget_and_streamed_form():
     assert exact.matrix is not None and exact.size == full.size
     with pytest.raises(ProblemTooLargeError) as err:
         abs_chain_dictionary(x, 3, materialize_limit=10, max_columns=streamed.size - 1)
-    msg = str(err.value)
-    assert f"on 7 points has {streamed.size:,} vertex columns" in msg
-    assert f"max_columns = {streamed.size - 1:,}" in msg and "raise max_columns." in msg
+    assert str(err.value) == (
+        f"the depth-3 absolute-value dictionary on 7 points has {streamed.size:,} vertex columns, above the budget "
+        f"max_columns = {streamed.size - 1:,}. Use fewer points or a smaller depth, or raise max_columns.")
     assert abs_chain_dictionary(x, 3, materialize_limit=10, max_columns=streamed.size).size == streamed.size
 
 
@@ -2821,10 +2821,10 @@ def test_abs_chain_vertex_budget_message():
         assert abs_chain_vertices(x, depth, max_work=work).shape[1] == depth - 1
         with pytest.raises(ProblemTooLargeError) as err:
             abs_chain_vertices(x, depth, max_work=work - 1)
-        msg = str(err.value)
-        assert f"the depth-{depth} absolute-value dictionary on 9 points needs {work:,} vertex solves" in msg
-        assert f"(budget {work - 1:,}); its size grows like n^{depth - 1}." in msg
-        assert "raise the budget with max_columns / max_work." in msg
+        assert str(err.value) == (
+            f"the depth-{depth} absolute-value dictionary on 9 points needs {work:,} vertex solves (budget "
+            f"{work - 1:,}); its size grows like n^{depth - 1}. Use fewer points, a smaller depth, or raise the "
+            "budget with max_columns / max_work.")
 
 
 def wedge_candidates_written_here(X):
@@ -2885,16 +2885,19 @@ def test_wedge_candidates_are_every_point_and_coordinate_set(shape, seed):
         assert one.X.shape == (n, 1) and np.array_equal(one.matrix, kept.matrix)
     with pytest.raises(ProblemTooLargeError) as err:
         wedge_dictionary(X, max_columns=D.n_candidates - 1)
-    msg = str(err.value)
-    assert f"on n = {n} points in d = {d} dimensions has C(n + d, d) - 1 = {D.n_candidates:,} candidate" in msg
-    assert f"above the budget max_columns = {D.n_candidates - 1:,}." in msg
-    assert "cvxnn.models.wedge.wedge_dictionary(X, max_columns=...) builds a larger dictionary." in msg
+    assert str(err.value) == (
+        f"the l1 absolute-value (wedge) dictionary on n = {n} points in d = {d} dimensions has C(n + d, d) - 1 = "
+        f"{D.n_candidates:,} candidate columns, above the budget max_columns = {D.n_candidates - 1:,}. Use fewer "
+        "points or fewer input dimensions (memory grows like n * columns); in Python, "
+        "cvxnn.models.wedge.wedge_dictionary(X, max_columns=...) builds a larger dictionary.")
     assert wedge_dictionary(X, max_columns=D.n_candidates).size == kept.size
 
 
 def test_wedge_dictionary_degenerate_pairs_and_bad_inputs():
-    """A pair of points whose difference has l1 norm at most 1e-13 * scale^(m - 1) is degenerate (no column):
-    differences 5e-11 at scale 1e3 and exactly 1e-13 at scale 1; 1e-6 at scale 1e3 is not. One point is enough."""
+    """A pair of points whose difference has l1 norm at most 1e-13 * scale^(m - 1) is degenerate (no column), the
+    scale being the largest range of one coordinate: differences 5e-11 at scale 1e3 and 1e-13 at scale 1 are
+    degenerate; 1e-6 at scale 1e3, 3e-10 at scale 1e3 with a coordinate far from 0, 1e-14 at scale 1e-3 are not.
+    One point is enough."""
     from cvxnn.errors import InvalidDataError
     from cvxnn.models.wedge import wedge_dictionary
 
@@ -2905,6 +2908,17 @@ def test_wedge_dictionary_degenerate_pairs_and_bad_inputs():
     X1 = np.array([[0.0, 0.0], [1.0, 1.0], [1e-13, 0.0]])
     pairs = [p for p in wedge_dictionary(X1, dedupe=False).point_sets if len(p) == 2]
     assert (0, 2) not in pairs and len(pairs) == 2
+    X2 = np.array([[0.0, 4000.0], [1000.0, 4000.0], [0.0, 5000.0], [3e-10, 4000.0]])  # all-entry range 5000
+    assert (0, 3) in [p for p in wedge_dictionary(X2, dedupe=False).point_sets if len(p) == 2]
+    X3 = 1e-3 * np.array([[0.0, 0.0], [1.0, 1.0]])
+    X3 = np.vstack([X3, [1e-14, 0.0]])
+    assert (0, 2) in [p for p in wedge_dictionary(X3, dedupe=False).point_sets if len(p) == 2]
+    # three collinear points at scale 1e3: the lines through any two of them are one line, whose columns agree to
+    # rounding and are kept once
+    line = 1e3 * np.array([[0.1, 0.2], [0.4, 0.8], [0.7, 1.4], [0.3, -0.5]])
+    D = wedge_dictionary(line, dedupe=False)
+    kept = wedge_dictionary(line)
+    assert kept.size == len(distinct_column_set(D.matrix, 1e3 * 1.9)) < D.size
     single = wedge_dictionary(np.array([[0.5, -0.5]]))
     assert single.size == 0 and single.n_candidates == 2
     with pytest.raises(InvalidDataError, match=r"needs inputs of shape \(n, d\); received shape \(0, 2\)\."):
@@ -2974,10 +2988,11 @@ def test_deep_abs_directions_are_the_cross_products_of_the_generators(n, d, axes
     count = math.comb(K + d, d - 1)
     with pytest.raises(ProblemTooLargeError) as err:
         chain_directions(X, max_directions=count - 1)
-    msg = str(err.value)
-    assert f"on n = {n} points in d = {d} dimensions has {count:,} candidate directions" in msg
-    assert f"(generalised cross products of {d - 1} of the {K + d:,} kink normals and axes)" in msg
-    assert f"max_directions = {count - 1:,}. Use fewer points, or raise max_directions (each direction" in msg
+    assert str(err.value) == (
+        f"the three-layer absolute-value pool on n = {n} points in d = {d} dimensions has {count:,} candidate "
+        f"directions (generalised cross products of {d - 1} of the {K + d:,} kink normals and axes), above the "
+        f"budget max_directions = {count - 1:,}. Use fewer points, or raise max_directions (each direction carries "
+        "about 1.5 n^2 columns).")
     assert chain_directions(X, max_directions=count).V.shape == D.V.shape if axes else True
     one = chain_directions(X[:, :1])
     assert one.V.tolist() == [[1.0]] and one.kinds == ["axis"] and one.froms == [()] and one.norm == "l1"
@@ -3074,7 +3089,8 @@ def test_vertex_lp_keeps_fit_and_norm_with_and_without_intercept(intercept, spar
 @pytest.mark.parametrize("size", [3.0, 1e-3])
 def test_vertex_refuses_an_l1_norm_off_by_more_than_1e_10(size, monkeypatch):
     """The LP's answer is checked for its l1 norm on its own: a point with the same fit and support size whose norm
-    is off by 0.5e-10 max(1, ||z||_1) is accepted, by 2e-10 refused (||z||_1 above and below 1)."""
+    is off by 0.5e-10 max(1, ||z||_1) is accepted, by 1.5e-10 refused (||z||_1 above and below 1); the same for
+    the fit against 1e-10 max(1, ||A z||)."""
     import scipy.optimize
 
     from cvxnn.prune import _vertex
@@ -3091,16 +3107,16 @@ def test_vertex_refuses_an_l1_norm_off_by_more_than_1e_10(size, monkeypatch):
             self.x, self.status = x, 0
 
     outcomes = []
-    for rel in (0.5e-10, 2e-10):
+    for rel in (0.5e-10, 1.5e-10):
         t = rel * max(1.0, np.abs(z).sum()) / v.sum()
         u = np.abs(z) + t * v  # same fit, norm off by rel * max(1, ||z||_1), still positive
         monkeypatch.setattr(scipy.optimize, "linprog", lambda *a, **kw: Result(u))
         outcomes.append(_vertex(A, z, 0.0, False) is not None)
     assert outcomes == [True, False]
-    # the fit rule at a small target: off by 0.5e-10 accepted, 2e-10 refused (the tolerance is 1e-10 max(1, |t|))
+    # the fit rule at a small target: off by 0.5e-10 accepted, 1.5e-10 refused (the tolerance is 1e-10 max(1, |t|))
     B = A * np.sign(z)[None, :]
     outcomes = []
-    for rel in (0.5e-10, 2e-10):
+    for rel in (0.5e-10, 1.5e-10):
         w = np.linalg.lstsq(B, np.eye(3)[0], rcond=None)[0]  # B w = e_0
         w -= v * (w.sum() / v.sum())  # and sum w = 0: the norm stays
         u = np.abs(z) + rel * max(1.0, np.linalg.norm(A @ z)) * w
@@ -3114,7 +3130,8 @@ def test_prune_solution_dispatch(monkeypatch):
     dictionary's weights and the fit bound 1e-9 exactly when the residual will be the dual; nothing kept gives
     zeros; vertex=False or prunable=False keep the dust step's coefficients (repaired); a fit_map goes to the LP as
     a sparse map with the bias on row 0; a stored support no larger than a vertex (n + 1, n with an intercept) and
-    with more than VERTEX_ALWAYS_ENTRIES entries is left as it is, a larger one goes to the vertex LP."""
+    with more than VERTEX_ALWAYS_ENTRIES entries is left as it is (exactly that many entries: pruned), a larger one
+    goes to the vertex LP."""
     import cvxnn.prune as prune
 
     calls = {}
@@ -3182,7 +3199,7 @@ def test_prune_solution_dispatch(monkeypatch):
     # stored supports: left alone at the vertex size when large, pruned above it or when small
     monkeypatch.setattr(prune, "VERTEX_ALWAYS_ENTRIES", 8)
     for n, intercept, support, pruned in ((4, False, 5, False), (4, True, 4, False), (4, True, 5, True),
-                                          (4, False, 6, True), (2, False, 3, True)):
+                                          (4, False, 6, True), (2, False, 3, True), (4, False, 2, True)):
         zz = np.zeros(8)
         zz[:support] = 0.5
         calls.clear()
@@ -3223,7 +3240,7 @@ def test_caratheodory_prune_dispatch(monkeypatch):
         out, xi = prune.caratheodory_prune(A, z, 0.5, False)
         assert np.array_equal(out, z) and xi == 0.5 and calls == []
     for n, intercept, support, goes in ((4, False, 5, False), (4, True, 4, False), (4, True, 5, True),
-                                        (4, False, 6, True), (2, False, 3, True)):
+                                        (4, False, 6, True), (2, False, 3, True), (4, False, 2, True)):
         z = np.zeros(10)
         z[:support] = -0.5
         calls.clear()
@@ -3376,15 +3393,16 @@ def test_pattern_values_of_a_subset_of_patterns_without_walls():
     from cvxnn.arrangements import enumerate_patterns
     from cvxnn.models.arrangement import pattern_values
 
-    rng = np.random.default_rng(96)
-    X = rng.standard_normal((9, 2))
-    Xb = np.hstack([X, np.ones((9, 1))])
-    full = enumerate_patterns(Xb).patterns
-    lam = centred(rng, 9)
-    every = pattern_values(lam, Xb, full, Activation("relu"))
-    pick = np.sort(rng.choice(full.shape[0], full.shape[0] // 3, replace=False))
-    np.testing.assert_allclose(pattern_values(lam, Xb, full[pick], Activation("relu")), every[pick], rtol=1e-9,
-                               atol=1e-12)
+    for seed in range(8):
+        rng = np.random.default_rng(seed)
+        X = rng.standard_normal((7, 2))
+        Xb = np.hstack([X, np.ones((7, 1))])
+        full = enumerate_patterns(Xb).patterns
+        lam = rng.standard_normal(7)
+        every = pattern_values(lam, Xb, full, Activation("relu"))
+        pick = np.sort(rng.choice(full.shape[0], full.shape[0] // 2, replace=False))
+        np.testing.assert_allclose(pattern_values(lam, Xb, full[pick], Activation("relu")), every[pick], rtol=1e-9,
+                                   atol=1e-12)
     assert pattern_values(lam, Xb, full[:0], Activation("relu")).shape == (0,)
 
 
@@ -3408,3 +3426,31 @@ def test_pattern_generation_program_passes_solver_options_and_prune():
     pruned = prog.solve().network
     assert pruned.width <= n + 1 and pruned.meta["widths"]["pruned"] == pruned.width
     assert pruned.objective(X, y) == pytest.approx(kept.objective(X, y), rel=1e-7)
+
+
+def test_caratheodory_prune_merges_two_equal_columns():
+    """Two equal columns of the same sign: the vertex LP keeps one of them (a support of two is not left alone),
+    with the same fit and l1 norm."""
+    from cvxnn.prune import caratheodory_prune
+
+    a = np.array([1.0, -2.0, 0.5])
+    A = np.column_stack([a, a, np.zeros(3)])
+    out, xi = caratheodory_prune(A, np.array([0.7, 1.3, 0.0]), 0.0, False)
+    assert np.count_nonzero(out) == 1 and out.sum() == pytest.approx(2.0, rel=1e-12) and xi == 0.0
+
+
+def test_deep_abs_directions_drop_degenerate_cross_products():
+    """Collinear points at scale 1e3 give parallel generators whose cross products are rounding noise (relative
+    1e-16): they are dropped (the directions are those of the generators in general position, written here), at
+    scale 1e-3 too; with no axes and one generator in d = 3 there is no direction at all."""
+    from cvxnn.models.deep_abs.pool import chain_directions
+
+    rng = np.random.default_rng(98)
+    v, p0 = rng.standard_normal(3), rng.standard_normal(3)
+    for scale in (1e3, 1e-3):
+        X = scale * np.vstack([p0 + t * v for t in (0.0, 0.37, 1.91)] + [rng.standard_normal(3)])
+        D = chain_directions(X)
+        got = {tuple(np.round(u, 8) + 0.0) for u in D.V}
+        assert got == set(directions_written_here(X))
+    none = chain_directions(rng.standard_normal((2, 3)), axes=False)
+    assert none.V.shape == (0, 3) and none.kinds == [] and none.froms == []

@@ -163,7 +163,7 @@ def chain_directions(X, norm: str = "l1", *, axes: bool = True, max_directions: 
         kinds = ["axis"] * d + kinds
         froms = [()] * d + froms
     G = np.concatenate(gens)
-    combos = np.array(list(itertools.combinations(range(G.shape[0]), d - 1)), dtype=int)
+    combos = np.array(list(itertools.combinations(range(G.shape[0]), d - 1)), dtype=int).reshape(-1, d - 1)
     V = _cross(G[combos])
     big = np.max(np.abs(V), axis=1)
     ok = big > 1e-12 * max(float(np.max(big)) if big.size else 1.0, 1e-300)
@@ -173,7 +173,7 @@ def chain_directions(X, norm: str = "l1", *, axes: bool = True, max_directions: 
     dk, df = [], []
     for c in combos[keep]:
         ks = {kinds[g] for g in c}
-        dk.append("axis" if ks == {"axis"} else ks.pop() if len(ks) == 1 else "mixed")
+        dk.append(ks.pop() if len(ks) == 1 else "mixed")  # 'axis', 'data' or 'reflection' when all agree
         # d = 2: the generator's own points, in order ((i, j) data; (a, b, c): the line through x_a and
         # 2 x_c - x_b); d >= 3: every training point involved
         df.append(froms[c[0]] if len(c) == 1 else tuple(sorted({p for g in c for p in froms[g]})))
