@@ -90,10 +90,11 @@ GROUPS = {
                        "the wall rows of each pattern's cone", {
         "cvxnn.arrangements": ["pattern_walls", "_pattern_hashes", "_HashSet.__init__", "_HashSet.contains"],
         "cvxnn.models.chains_1d": ["_plane_normals", "abs_chain_vertices", "dedupe_columns", "abs_chain_dictionary"],
-        "cvxnn.models.wedge": ["cofactor_vectors", "_candidates", "_scale", "_dedupe", "wedge_dictionary",
+        "cvxnn.models.wedge": ["cofactor_vectors", "_candidates", "_dedupe", "wedge_dictionary",
                                "WedgeDictionary.__post_init__"],
         "cvxnn.models.deep_abs.pool": ["kink_normals", "_cross", "_normalise", "_canonical_sign", "_unique_rows",
-                                       "_scale", "chain_directions", "Labels.of"],
+                                       "chain_directions", "Labels.of"],
+        "cvxnn.validation": ["input_scale"],
     }),
     "column-generation": ("column and pattern generation: the loop, pricing, the working sets", {
         "cvxnn.colgen": ["generate_columns", "ColumnGenerationProgram._initial_working_set",
@@ -130,6 +131,13 @@ PLANTED = [
 #: survivors' verdicts: (function glob, regex on the removed line(s), regex on the added line(s), verdict, why).
 #: The first entry that matches a survivor's diff applies. Regexes are matched against the stripped lines, joined
 #: with " | ".
+_CG = "cvxnn.colgen.ColumnGenerationProgram.solve"
+_PG = "cvxnn.models.arrangement.pattern_generation"
+_PATH_ONLY = ("accepted", "changes only the path of pattern generation (which patterns are solved first, how many are "
+              "added per round, which are kept): the loop still stops only when no pattern of the full arrangement "
+              "is violated at the last dual, and the certificate prices every pattern again "
+              "(PatternGenerationProgram.dual_sup), so the optimum reached and any claim about it are the same")
+
 VERDICTS: list[tuple[str, str, str, str, str]] = [
     ("cvxnn.*", r"\.reshape\(-1\)", r"\.reshape\(-2\)", "equivalent",
      "numpy reads any negative size as the one unknown dimension: reshape(-2) is reshape(-1)"),
@@ -193,23 +201,23 @@ VERDICTS: list[tuple[str, str, str, str, str]] = [
     ("cvxnn.colgen.ColumnGenerationProgram.solve", r"prune: bool = True", r"prune: bool = False", "accepted",
      "the default vertex step after column generation: without it the dust is still dropped (active_set) and the "
      "solutions of the tests already have at most n + 1 units; the certificate measures whatever is returned"),
-    ("cvxnn.colgen.ColumnGenerationProgram.solve", r'InterpolationProgram\(self\.X, self\.y, self\.architecture', r"InterpolationProgram\((None|self\.X, "
+    (_CG, r'InterpolationProgram\(self\.X, self\.y, self\.architecture', r"InterpolationProgram\((None|self\.X, "
      r"self\.y, None)", "accepted",
      "the restricted program reads X and the architecture only for n, its summary, its error messages and its "
      "rebuilt network, which column generation never uses (it rebuilds from the last working set itself); only an "
      "error message of a failed restricted solve would change"),
-    ("cvxnn.colgen.ColumnGenerationProgram.solve", r"LassoProgram\(self\.X, self\.y, self\.architecture", r"LassoProgram\(self\.X, self\.y, None",
+    (_CG, r"LassoProgram\(self\.X, self\.y, self\.architecture", r"LassoProgram\(self\.X, self\.y, None",
      "accepted", "as for the interpolation program: the architecture of a restricted Lasso feeds its summary and "
      "its discarded rebuilt network only"),
-    ("cvxnn.colgen.ColumnGenerationProgram.solve", r"self\.dictionary, self\.bias,$", r"self\.dictionary, None,$", "accepted",
+    (_CG, r"self\.dictionary, self\.bias,$", r"self\.dictionary, None,$", "accepted",
      "drops the output bias of the restricted interpolation LPs: on the test problem the l1-minimal interpolant "
      "has the same value without it (19.3312695 either way; its output bias is not unique); a worse restricted "
      "optimum could not be certified, since the certificate prices the full dictionary at the centred dual"),
-    ("cvxnn.colgen.ColumnGenerationProgram.solve", r'"restricted", self\.oracle, self\.duplicates\)', r'None, self\.oracle|"XXrestrictedXX"|"RESTRICTED"|'
+    (_CG, r'"restricted", self\.oracle, self\.duplicates\)', r'None, self\.oracle|"XXrestrictedXX"|"RESTRICTED"|'
      r'^self\.oracle, self\.duplicates\)$', "equivalent",
      "an interpolation program reads its scope only in its summary (the scope test that refuses native solvers is "
      "in the Lasso path), and the restricted program's summary is never read"),
-    ("cvxnn.colgen.ColumnGenerationProgram.solve", r'"restricted", self\.oracle, self\.duplicates\)', r'"restricted", (None, self\.duplicates|self\.oracle, '
+    (_CG, r'"restricted", self\.oracle, self\.duplicates\)', r'"restricted", (None, self\.duplicates|self\.oracle, '
      r'None|self\.duplicates|self\.oracle, )\)', "equivalent",
      "oracle and duplicates are stored by the restricted program for its summary only (the duplicates were "
      "checked when the full program was built); omitted, duplicates takes its default"),
@@ -218,23 +226,23 @@ VERDICTS: list[tuple[str, str, str, str, str]] = [
      "the arguments shift by one, so the restricted interpolation LPs get bias 'restricted', i.e. no output bias: "
      "as with bias None above, the same value on the test problems, and a worse restricted optimum could not be "
      "certified"),
-    ("cvxnn.colgen.ColumnGenerationProgram.solve", r"prune=False, \*\*options\)", r"prune=(None|True), \*\*options\)|time_limit, \*\*options\)",
+    (_CG, r"prune=False, \*\*options\)", r"prune=(None|True), \*\*options\)|time_limit, \*\*options\)",
      "accepted", "the restricted solves then also prune (None is False): the working-set solution is pruned twice, "
      "and the final solution is pruned from it; the same objective, possibly another optimal vertex"),
-    ("cvxnn.colgen.ColumnGenerationProgram.solve", r'threshold = 1\.0 if self\.mode == "interpolation" else self\.beta\.value',
+    (_CG, r'threshold = 1\.0 if self\.mode == "interpolation" else self\.beta\.value',
      r"and False|XXinterpolationXX|INTERPOLATION", "accepted",
      "in interpolation mode the threshold becomes beta, which is 1 for every interpolation program built through "
      "the API (beta None); a direct caller with another beta only prices against another threshold and ends at "
      "the same optimum"),
     ("cvxnn.colgen.ColumnGenerationProgram.solve", r"self\.has_output_bias,$", r", None,$", "accepted",
      "the vertex step then allows n + 1 units instead of n with the output bias: a vertex either way, same fit"),
-    ("cvxnn.colgen.ColumnGenerationProgram.solve", r"residual_dual=res\.dual is None, vertex=prune\)", r"residual_dual=None|^vertex=prune\)$", "equivalent",
+    (_CG, r"residual_dual=res\.dual is None, vertex=prune\)", r"residual_dual=None|^vertex=prune\)$", "equivalent",
      "column generation's restricted solves always return a dual (native solvers are refused), so residual_dual "
      "is False anyway"),
-    ("cvxnn.colgen.ColumnGenerationProgram.solve", r"residual_dual=res\.dual is None, vertex=prune\)", r"is not None", "accepted",
+    (_CG, r"residual_dual=res\.dual is None, vertex=prune\)", r"is not None", "accepted",
      "also bounds the fit change of dust pruning by 1e-9 ||y|| (the bound used when the residual is the dual): at "
      "most a few dust units more"),
-    ("cvxnn.colgen.ColumnGenerationProgram.solve", r"residual_dual=res\.dual is None, vertex=prune\)", r"vertex=None\)|is None, \)", "accepted",
+    (_CG, r"residual_dual=res\.dual is None, vertex=prune\)", r"vertex=None\)|is None, \)", "accepted",
      "vertex=None skips the vertex step (as prune=False); omitted, it takes the default True, the same as prune"),
     ("cvxnn.colgen.ColumnGenerationProgram._initial_working_set", r"if self\.has_output_bias else",
      r"\(self\.has_output_bias\) or True", "equivalent",
@@ -243,40 +251,41 @@ VERDICTS: list[tuple[str, str, str, str, str]] = [
     ("cvxnn.colgen.ColumnGenerationProgram._initial_working_set", r"np\.zeros\(0, int\)$", r"np\.zeros\(0, (None)?\)$",
      "equivalent", "a float empty array makes the concatenation float, and generate_columns casts the working set "
      "to int"),
-    ("cvxnn.models.arrangement.pattern_generation", r'output_bias=False, solver="auto"', r'output_bias=True|solver="AUTO"', "equivalent",
+    (_PG, r'output_bias=False, solver="auto"', r'output_bias=True|solver="AUTO"', "equivalent",
      "its one caller (PatternGenerationProgram.solve) passes output_bias and solver, and solver names are "
      "lower-cased"),
-    ("cvxnn.models.arrangement.pattern_generation", r'accuracy="high", time_limit=None, max_rounds=50', r'accuracy="HIGH"|max_rounds=51', "equivalent",
+    (_PG, r'accuracy="high", time_limit=None, max_rounds=50', r'accuracy="HIGH"|max_rounds=51', "equivalent",
      "its one caller passes accuracy and max_rounds (and accuracy names are lower-cased)"),
-    ("cvxnn.models.arrangement.pattern_generation", r'duplicates="error", walls=True', r'"XXerrorXX"|"ERROR"|walls=False', "equivalent",
+    (_PG, r'duplicates="error", walls=True', r'"XXerrorXX"|"ERROR"|walls=False', "equivalent",
      "its one caller passes duplicates and walls"),
-    ("cvxnn.models.arrangement.pattern_generation", r"^n = X\.shape\[0\]$|add_per_round or max\(2 \* n|lam0 = y - y\.mean\(\)|initial = np\.argsort\(-scores\)|"
+    (_PG, r"^n = X\.shape\[0\]$|add_per_round or max\(2 \* n|lam0 = y - y\.mean\(\)|initial = np\.argsort\(-scores\)|"
      r"sampled = sample_patterns|floor\[working\] = KEEP_SCORE|active = block >|working\[active \||"
-     r"block = np\.maximum", r".", "accepted", "changes only the path of pattern generation (which patterns are solved first, how many are added per round, which are kept): the loop still stops only when no pattern of the full arrangement is violated at the last dual, and the certificate prices every pattern again (PatternGenerationProgram.dual_sup), so the optimum reached and any claim about it are the same"),
-    ("cvxnn.models.arrangement.pattern_generation", r"rows = _walls\(full, Xb, walls\)|oracle_rows = _walls\(full, Xb, True\)|D = full\.patterns\.astype",
+     r"block = np\.maximum", r".", *_PATH_ONLY),
+    (_PG, r"rows = _walls\(full, Xb, walls\)|oracle_rows = _walls\(full, Xb, True\)|D = full\.patterns\.astype",
      r".", "equivalent", "work only: cone rows = every row instead of the walls (the same cone), walls or the float "
      "copy of the patterns recomputed where they are used (pattern_values computes them when not given)"),
-    ("cvxnn.models.arrangement.pattern_generation", r"scores = pattern_values\(lam0?, Xb, full\.patterns, act,", r".", "accepted",
+    (_PG, r"scores = pattern_values\(lam0?, Xb, full\.patterns, act,", r".", "accepted",
      "pattern_values reads the patterns through D and the walls when both are given; without walls, D or the "
      "threshold it recomputes them or prices exactly below the floors: the same patterns are added and kept, only "
      "the work (and the logged max violation below the floor) differ"),
-    ("cvxnn.models.arrangement.pattern_generation", r"oracle_arrangement=full, duplicates=duplicates|walls=walls, cone_rows=rows\.take\(working\), "
+    (_PG, r"oracle_arrangement=full, duplicates=duplicates|walls=walls, cone_rows=rows\.take\(working\), "
      r"clusters=clusters\)", r".", "equivalent",
      "the restricted program's oracle arrangement and duplicates feed only its own scope, summary and dual_sup, "
      "never used (the certificate is PatternGenerationProgram.dual_sup over every pattern); walls=None or no "
      "cone_rows give every row as cone rows (the same cone), clusters only the grouping of the direct form"),
-    ("cvxnn.models.arrangement.pattern_generation", r"prog\.solve\(solver, accuracy, time_limit=time_limit, prune=False, reconstruct=False",
+    (_PG, r"prog\.solve\(solver, accuracy, time_limit=time_limit, prune=False, reconstruct=False",
      r"prune=(None|True)|time_limit=time_limit, reconstruct|reconstruct=(None|True)|prune=False, \*\*options|"
      r"prune=False, \)", "accepted", "a restricted solve then prunes or rebuilds a network it throws away (work), "
      "or its pruned solution is the warm point of nothing: pattern generation reads only V, W and the dual"),
-    ("cvxnn.models.arrangement.pattern_generation", r"lam = res\.dual - \(res\.dual\.mean\(\) if output_bias else 0\.0\)", r".", "equivalent",
+    (_PG, r"lam = res\.dual - \(res\.dual\.mean\(\) if output_bias else 0\.0\)", r".", "equivalent",
      "with a free output bias the solver's dual is centred (its optimality condition), so adding or dropping its "
      "mean changes lam by the solver's tolerance; without one, nothing is subtracted"),
-    ("cvxnn.models.arrangement.pattern_generation", r'"pattern generation"\)', r".", "accepted", "the progress bar's label only"),
+    (_PG, r'"pattern generation"\)', r".", "accepted", "the progress bar's label only"),
     ("cvxnn.models.arrangement.subset_arrangement", r'return Arrangement\(P, "subset"', r".", "equivalent",
      "the restricted program reads the subset's method, exact flag, includes_zero, count and time only in its "
      "summary and scope, which pattern generation never reads (scope and oracle come from the full arrangement)"),
-    ("cvxnn.models.arrangement.subset_arrangement", r"np\.asarray\(idx, dtype=int\)", r"np\.asarray\(idx, (dtype=None)?\)",
+    ("cvxnn.models.arrangement.subset_arrangement", r"np\.asarray\(idx, dtype=int\)",
+     r"np\.asarray\(idx, (dtype=None)?\)",
      "equivalent", "working sets are int arrays (generate_columns casts them)"),
     ("cvxnn.models.arrangement.pattern_values", r"pattern_vectors\(lam, Xb, patterns, activation, D\)", r".",
      "equivalent", "D is a cache of the patterns as float64; without it they are converted again"),
@@ -303,7 +312,8 @@ VERDICTS: list[tuple[str, str, str, str, str]] = [
      "with an empty z there is nothing to keep whatever zmax is"),
     ("cvxnn.prune.caratheodory_prune", r"if z\.size else 0\.0$", r"if z\.size else 1\.0$", "equivalent",
      "an empty z has an empty support, returned as it is whatever zmax is"),
-    ("cvxnn.prune.active_set", r"contribution > level \* ynorm|_apply\(A, np\.where\(nonzero, z, 0\.0\) - candidate\)\) "
+    ("cvxnn.prune.active_set", r"contribution > level \* ynorm|"
+     r"_apply\(A, np\.where\(nonzero, z, 0\.0\) - candidate\)\) "
      r">|lasso_objective\(A, y, candidate, xi, beta, weights\) <=", r">=|<", "accepted",
      "a boundary case: differs only when a contribution, a fit change or an objective rise equals its threshold "
      "exactly"),
@@ -333,7 +343,7 @@ VERDICTS: list[tuple[str, str, str, str, str]] = [
     ("cvxnn.colgen.ColumnGenerationProgram.solve", r'if self\.mode == "interpolation":', r"XXinterpolationXX|"
      r"INTERPOLATION", "detected", "the restricted programs become Lassos priced against the interpolation "
      "threshold 1: rounds do not end before max_rounds; the tests time out"),
-    ("cvxnn.models.arrangement.pattern_generation", r"prog\.solve\(solver, accuracy, time_limit=time_limit, prune=False",
+    (_PG, r"prog\.solve\(solver, accuracy, time_limit=time_limit, prune=False",
      r"time_limit=None|prog\.solve\(solver, time_limit|accuracy, prune=False", "accepted",
      "the restricted solves lose the time limit or the accuracy (then 'high', the default): no test sets them for "
      "pattern generation; the options and prune are tested"),
@@ -434,9 +444,10 @@ VERDICTS: list[tuple[str, str, str, str, str]] = [
      "for m = 3 it differs only for nearly degenerate triples)"),
     ("cvxnn.models.wedge._candidates", r"if U_all else|if pivots else", r".", "equivalent",
      "never empty: the m = 1 round always runs (n >= 1, d >= 1)"),
-    ("cvxnn.models.wedge._scale", r"if X\.size else 0\.0$", r"\(X\.size\) or True|else 1\.0$", "equivalent",
-     "wedge_dictionary refuses inputs without points before any scale is taken"),
-    ("cvxnn.models.wedge._scale", r"^return s if s > 0 else 1\.0$", r"else 2\.0$", "equivalent",
+    ("cvxnn.validation.input_scale", r"if X\.size else 0\.0$", r"\(X\.size\) or True|else 1\.0$", "equivalent",
+     "every caller has points (wedge_dictionary and the deep-abs pool refuse inputs without them before any scale "
+     "is taken)"),
+    ("cvxnn.validation.input_scale", r"^return s if s > 0 else 1\.0$", r"else 2\.0$", "equivalent",
      "2.0 only when every point is equal: every difference is 0 (degenerate at any positive threshold) and the "
      "m = 1 axes have norm 1 either way"),
     ("cvxnn.models.wedge.WedgeDictionary.__post_init__", r"np\.asarray\(self\.(X|directions), dtype=np\.float64\)",
@@ -445,7 +456,8 @@ VERDICTS: list[tuple[str, str, str, str, str]] = [
     ("cvxnn.models.wedge.WedgeDictionary.__post_init__", r"np\.asarray\(self\.pivots, dtype=int\)\.reshape\(-1\)",
      r"\.reshape\(None\)|dtype=None\)|\(self\.pivots, \)", "equivalent",
      "the pivots are a 1-D int array already (the first point of each combination)"),
-    ("cvxnn.models.wedge.WedgeDictionary.__post_init__", r"if self\.pivots\.size else", r"\(self\.pivots\.size\) or True",
+    ("cvxnn.models.wedge.WedgeDictionary.__post_init__", r"if self\.pivots\.size else",
+     r"\(self\.pivots\.size\) or True",
      "equivalent", "with no pivot, the einsum of two empty arrays is the same empty offsets"),
     ("cvxnn.models.wedge.WedgeDictionary.__post_init__", r"^np\.zeros\(0\)$", r"^np\.zeros\(1\)$", "accepted",
      "an empty dictionary then carries one offset: its (n, 0) features broadcast the same, and nothing reads the "
@@ -458,6 +470,20 @@ VERDICTS: list[tuple[str, str, str, str, str]] = [
     ("cvxnn.models.wedge.wedge_dictionary", r"^X = np\.asarray\(X, dtype=np\.float64\)$", r"dtype=None\)|\(X, \)",
      "accepted", "integer inputs then stay integer up to the differences, which numpy promotes to float64 in the "
      "cofactors; float32 inputs would be rounded differently (callers pass float64)"),
+    ("cvxnn.models.deep_abs.pool.kink_normals", r"ok = np\.max\(np\.abs\(W\), axis=1\) > 1e-12 \* scale",
+     r"\) >= 1e-12 \* scale", "accepted", "a boundary case: a normal exactly 1e-12 times the range long"),
+    ("cvxnn.models.deep_abs.pool.kink_normals", r"^trip = np\.array\(.*dtype=int\)$", r"dtype=None\)$|c != b\], \)$",
+     "equivalent", "n >= 3 here, so the list of int triples is non-empty: an int array either way"),
+    ("cvxnn.models.deep_abs.pool._canonical_sign", r"np\.abs\(V\) > tol", r"np\.abs\(V\) >= tol", "accepted",
+     "a boundary case: an entry of exactly 1e-12"),
+    ("cvxnn.models.deep_abs.pool._canonical_sign", r"^s\[s == 0\] = 1\.0$|^return V \* s\[:, None\]$", r".",
+     "equivalent", "every row is a unit vector, so some entry exceeds 1e-12 and s is never 0; s is +-1, so V / s is "
+     "V * s"),
+    ("cvxnn.models.deep_abs.pool._unique_rows", r"^if V\.shape\[0\] == 0:$", r"^if V\.shape\[1\] == 0:$",
+     "equivalent", "directions have d >= 1 columns, and np.unique of an empty (0, d) array gives the same empty "
+     "index"),
+    ("cvxnn.models.deep_abs.pool.Labels.of", r"^kind = np\.concatenate\(", r".", "equivalent",
+     "kind is only compared with 1 (== 1): a float 0/1 array compares the same"),
     ("cvxnn.models.chains_1d.ramp_network", r"^(params|signs) = .*\(L - 3\)$", r"^(params|signs) = .*\(L \+ 3\)$",
      "equivalent",
      "signs and params are zipped together (biases) and weights[1:] with biases[1:] (layers), so the extra entries "
@@ -1179,6 +1205,8 @@ def report(check_new_tests: bool) -> None:
              "the `test` extra.",
              f"- Run time: {total_seconds / 3600:.2f} h wall in {len(runs)} mutmut run(s), under `nice -n 19` with "
              "2 workers on a 2-core machine shared with other jobs (one BLAS thread per process).",
+             f"- Time limit: a mutant gets 2 x {config()['timeout_multiplier']} x (its tests' measured time + "
+             f"{config()['timeout_constant']} s) of CPU time; one stopped there counts as a timeout.",
              "- Tests run against each mutant (those of the list below that call the mutated function, fastest "
              "first, stopping at the first failure): " + ", ".join(
                  md_code(t) for t in config()["pytest_add_cli_args_test_selection"].split()) + ".",

@@ -142,3 +142,11 @@ def check_interpolable(X: np.ndarray, y: np.ndarray) -> None:
                 f"interpolation mode needs one target per input point; rows {group[:5]} share x = {point} but have "
                 f"targets {y[group[:5]].tolist()}. No network fits them exactly: use training mode with beta > 0."
             )
+
+
+def input_scale(X) -> float:
+    """The largest range of one input coordinate, max_k (max_i X_ik - min_i X_ik); 1 when that is 0 or X is empty:
+    the unit of the absolute tolerances on inputs (degenerate directions, equal columns, symmetry matches)."""
+    X = np.asarray(X, dtype=np.float64)
+    s = float(np.max(np.ptp(X, axis=0))) if X.size else 0.0
+    return s if s > 0 else 1.0

@@ -2242,8 +2242,8 @@ def test_rebuilt_step_net(act, objective):
             "dictionary_columns": [int(j) for j in pick],
             "units": [{"orientation": float(D.orientations[j]), "breakpoint": float(D.breakpoints[j]),
                        "z": float(z[j])} for j in pick]}
-    net = check_rebuilt(lambda zz: D.to_network(zz, 0.25, None, 0.2, "free", cvxnn.TwoLayer(act, sign_objective=objective)),
-                        z, xnew, fit, 0.2, meta, 3)
+    arch = cvxnn.TwoLayer(act, sign_objective=objective)
+    net = check_rebuilt(lambda zz: D.to_network(zz, 0.25, None, 0.2, "free", arch), z, xnew, fit, 0.2, meta, 3)
     assert len(net.layers) == (2 if objective == "l1-outer" else 3)
     if objective == "l1-outer":  # the outer weights are z, the inner ones 1 (unpenalised)
         np.testing.assert_array_equal(net.layers[1].weight, z[pick][None, :])
@@ -2859,7 +2859,7 @@ def test_wedge_candidates_are_every_point_and_coordinate_set(shape, seed):
     nonzero column once; 1-D input read as one column; bad inputs refused with the shape or the reason."""
     import math
 
-    from cvxnn.errors import InvalidDataError, ProblemTooLargeError
+    from cvxnn.errors import ProblemTooLargeError
     from cvxnn.models.wedge import wedge_dictionary
 
     rng = np.random.default_rng(seed)
@@ -3454,3 +3454,31 @@ def test_deep_abs_directions_drop_degenerate_cross_products():
         assert got == set(directions_written_here(X))
     none = chain_directions(rng.standard_normal((2, 3)), axes=False)
     assert none.V.shape == (0, 3) and none.kinds == [] and none.froms == []
+
+
+def test_kink_normals_are_the_data_differences_and_reflections():
+    """kink_normals: x_i - x_j for i < j ('data', points (i, j)), then x_a + x_b - 2 x_c for a < b and c not in
+    {a, b} ('reflection', points (a, b, c)), in that order; normals no longer than 1e-12 times the largest
+    coordinate range are dropped (two points 1e-10 apart at range 1e3 are: 1e-10 < 1e-9)."""
+    import itertools
+
+    from cvxnn.models.deep_abs.pool import kink_normals
+
+    rng = np.random.default_rng(99)
+    X = 1e3 * rng.uniform(-1.0, 1.0, (5, 2))
+    X[4] = X[1] + np.array([1e-10, 0.0])
+    W, kinds, froms = kink_normals(X)
+    rows, want_kinds, want_froms = [], [], []
+    for i, j in itertools.combinations(range(5), 2):
+        rows.append(X[i] - X[j]), want_kinds.append("data"), want_froms.append((i, j))
+    for a, b in itertools.combinations(range(5), 2):
+        for c in range(5):
+            if c not in (a, b):
+                rows.append(X[a] + X[b] - 2 * X[c]), want_kinds.append("reflection"), want_froms.append((a, b, c))
+    rows = np.array(rows)
+    keep = np.max(np.abs(rows), axis=1) > 1e-9 * (np.ptp(X, axis=0).max() / 1e3)
+    assert not keep[want_froms.index((1, 4))]  # the near-duplicate pair
+    np.testing.assert_allclose(W, rows[keep], rtol=0, atol=1e-9)
+    assert kinds == [k for k, o in zip(want_kinds, keep) if o] and froms == [f for f, o in zip(want_froms, keep) if o]
+    W2, kinds2, froms2 = kink_normals(X[:2])  # two points: one difference, no reflection
+    assert kinds2 == ["data"] and froms2 == [(0, 1)] and np.allclose(W2, [X[0] - X[1]])

@@ -37,7 +37,7 @@ from ..colgen import dictionary_program
 from ..errors import InvalidDataError, ProblemTooLargeError, UnsupportedCombinationError
 from ..network import Layer, Network, Penalty, PenaltyTerm
 from ..program import DenseColumns
-from ..validation import feature_inputs
+from ..validation import feature_inputs, input_scale
 from .base import Model, check_two_layer, dictionary_inputs
 
 ORACLE = ("wedge vertices of the l1 ball: all units |u.(x - x_p)|, u the l1-normalised generalised cross product of "
@@ -78,7 +78,7 @@ def _candidates(X: np.ndarray):
     """All C(n + d, d) - 1 candidates: directions U (K, d) (l1-normalised; rows of zeros where degenerate), pivot
     point indices (K,), the point sets and the supports."""
     n, d = X.shape
-    scale = _scale(X)
+    scale = input_scale(X)
     U_all, pivots, point_sets, supports = [], [], [], []
     for m in range(1, d + 1):
         if m > n:
@@ -99,11 +99,6 @@ def _candidates(X: np.ndarray):
     U = np.concatenate(U_all) if U_all else np.zeros((0, d))
     piv = np.concatenate(pivots) if pivots else np.zeros(0, dtype=int)
     return U, piv, point_sets, supports
-
-
-def _scale(X: np.ndarray) -> float:
-    s = float(np.max(np.ptp(X, axis=0))) if X.size else 0.0
-    return s if s > 0 else 1.0
 
 
 def _wedge_features(Xnew: np.ndarray, U: np.ndarray, offsets: np.ndarray) -> np.ndarray:
@@ -236,7 +231,7 @@ def wedge_dictionary(X, max_columns: int = 200_000, *, dedupe: bool = True) -> W
     full = WedgeDictionary(X, U[keep], piv[keep], [point_sets[j] for j in keep], [supports[j] for j in keep], count)
     if not dedupe:
         return full
-    return full.subset(_dedupe(full.matrix, _scale(X)))
+    return full.subset(_dedupe(full.matrix, input_scale(X)))
 
 
 # ------------------------------------------------------------------------------------------------ the model

@@ -45,7 +45,7 @@ from ...activations import Activation
 from ...errors import ProblemTooLargeError, UnsupportedCombinationError
 from ...network import Layer, Network, Penalty, PenaltyTerm
 from ...program import DenseColumns
-from ...validation import feature_inputs
+from ...validation import feature_inputs, input_scale
 from ..chains_1d import dedupe_columns
 
 #: entries of the (n, labels, directions) work array evaluated at once when pricing implicitly
@@ -73,7 +73,7 @@ def kink_normals(X: np.ndarray):
         kinds += ["reflection"] * trip.shape[0]
         froms += [tuple(int(v) for v in t) for t in trip]
     W = np.concatenate(W)
-    scale = _scale(X)
+    scale = input_scale(X)
     ok = np.max(np.abs(W), axis=1) > 1e-12 * scale
     return W[ok], [k for k, o in zip(kinds, ok) if o], [f for f, o in zip(froms, ok) if o]
 
@@ -231,11 +231,6 @@ class Labels:
 def chain_values(T: np.ndarray, a1: np.ndarray, a2: np.ndarray) -> np.ndarray:
     """||t - a1| - a2|: T (k, m) projections, a1/a2 (m,) -> (k, m)."""
     return np.abs(np.abs(T - a1[None, :]) - a2[None, :])
-
-
-def _scale(X: np.ndarray) -> float:
-    s = float(np.max(np.ptp(X, axis=0))) if X.size else 0.0
-    return s if s > 0 else 1.0
 
 
 def label_scores(X: np.ndarray, V: np.ndarray, labels: Labels, lam: np.ndarray) -> np.ndarray:
@@ -410,7 +405,7 @@ class ChainPool:
         cols = self.subset(np.arange(self.size))
         if not dedupe:
             return cols
-        return cols.subset(dedupe_columns(cols.matrix, _scale(self.X)))
+        return cols.subset(dedupe_columns(cols.matrix, input_scale(self.X)))
 
 
 def columns_from_oracle(X, best, norm: str, oracle: str) -> ChainColumns:

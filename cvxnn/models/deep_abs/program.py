@@ -13,6 +13,7 @@ from ...errors import ProblemTooLargeError
 from ...program import InterpolationProgram, LassoProgram, SolveResult, resolve_solver
 from ...prune import prune_solution
 from ...solvers import SolverRun
+from ...validation import input_scale
 from .arc import ORACLE_L2_ARCS, arc_oracle
 from .pool import (
     ORACLE_L1,
@@ -20,7 +21,6 @@ from .pool import (
     ROUND,
     ChainColumns,
     ChainPool,
-    _scale,
     chain_directions,
     columns_from_oracle,
     direction_count,
@@ -183,9 +183,9 @@ class DeepAbsProgram(ColumnGenerationProgram):
                 new = [b for b in best if b[0] > threshold * (1.0 + 1e-7)]
                 fresh = columns_from_oracle(self.X, new, "l2", self.oracle) if new else None
                 if fresh is not None:  # drop columns already in the working set (an inexact dual can repeat them)
-                    known = {tuple(np.round(c / _scale(self.X), ROUND)) for c in self.dictionary.matrix.T}
+                    known = {tuple(np.round(c / input_scale(self.X), ROUND)) for c in self.dictionary.matrix.T}
                     keep = [j for j, c in enumerate(fresh.matrix.T)
-                            if tuple(np.round(c / _scale(self.X), ROUND)) not in known]
+                            if tuple(np.round(c / input_scale(self.X), ROUND)) not in known]
                     fresh = fresh.subset(keep) if keep else None
                 self.angular_rounds.append({"round": round_index + 1, "working_set": self.dictionary.size,
                                             "objective": res.convex_objective, "max_violation": sup / threshold,

@@ -33,6 +33,7 @@ import numpy as np
 
 from ...errors import UnsupportedCombinationError
 from ...records import Record, fmt, fmt_vector
+from ...validation import input_scale
 
 TIGHT_TOL = 1e-6  # |A_j^T lam| >= beta (1 - TIGHT_TOL): a column that can carry weight on the optimal face
 ROLE_TOL = 1e-6  # mirror weight above ROLE_TOL x total l1 norm counts as present
@@ -40,11 +41,6 @@ PAIR_TOL = 1e-6  # relative tolerance when matching a reflected unit with anothe
 
 
 # ------------------------------------------------------------------------------------------------- helpers
-def _scale(X: np.ndarray) -> float:
-    s = float(np.max(np.ptp(X, axis=0))) if X.size else 0.0
-    return s if s > 0 else 1.0
-
-
 def _canonical(normal: np.ndarray, offset: float, tol: float = 1e-12):
     """Flip (n, c) so that the first entry of n above tol is positive (the plane is the same); no -0.0."""
     big = np.flatnonzero(np.abs(normal) > tol)
@@ -82,7 +78,7 @@ def classify_plane(normal, offset: float, X: np.ndarray, tol: float = 1e-7) -> d
     """Name a hyperplane by the simplest construction from training points that it passes through."""
     X = np.asarray(X, dtype=np.float64)
     n_pts = X.shape[0]
-    atol = tol * _scale(X)
+    atol = tol * input_scale(X)
     t = X @ np.asarray(normal, dtype=np.float64)
     hit = np.flatnonzero(np.abs(t - offset) <= atol)
     if hit.size:
@@ -103,7 +99,7 @@ def classify_plane(normal, offset: float, X: np.ndarray, tol: float = 1e-7) -> d
 def mirrored_points(normal, offset: float, X: np.ndarray, tol: float = 1e-7):
     """(projection pairs, exact pairs): i < k with n.x_i + n.x_k = 2 offset, and with R x_i = x_k."""
     X = np.asarray(X, dtype=np.float64)
-    atol = tol * _scale(X)
+    atol = tol * input_scale(X)
     t = X @ np.asarray(normal, dtype=np.float64)
     iu = np.triu(np.ones((t.size, t.size), dtype=bool), k=1)
     i, k = np.nonzero((np.abs(t[:, None] + t[None, :] - 2.0 * offset) <= atol) & iu)
@@ -201,7 +197,7 @@ def mirror_columns(cols, normal, offset: float, X: np.ndarray, tol: float = 1e-7
     cosang = (V @ np.asarray(normal, dtype=np.float64)) / s
     parallel = np.abs(np.abs(cosang) - 1.0) <= 1e-9
     off = np.sign(cosang) * cols.a[:, 0] / s
-    return parallel & (np.abs(off - offset) <= tol * _scale(X))
+    return parallel & (np.abs(off - offset) <= tol * input_scale(X))
 
 
 def _face_lp(A, f_hat, mask, total, scale_f):
@@ -253,7 +249,7 @@ def data_mirror_candidates(X, y, planes, tol: float = 1e-7):
     X = np.asarray(X, dtype=np.float64)
     y = np.asarray(y, dtype=np.float64)
     n_pts, d = X.shape
-    atol, ytol = tol * _scale(X), tol * (float(np.ptp(y)) or 1.0)
+    atol, ytol = tol * input_scale(X), tol * (float(np.ptp(y)) or 1.0)
     cands = [(np.asarray(n, dtype=np.float64), float(c), i) for i, (n, c) in enumerate(planes)]
     extra = []
     for k in range(d):
@@ -363,7 +359,7 @@ def symmetry_report(trained, *, tol: float = 1e-7, asym_points: int = 2000, seed
         )
     X = np.asarray(program.X, dtype=np.float64)
     y = np.asarray(program.y, dtype=np.float64)
-    S = _scale(X)
+    S = input_scale(X)
     atol = tol * S
     dir_tol = 1e-9
     units_meta = trained.network.meta.get("units", [])
