@@ -358,6 +358,12 @@ VERDICTS: list[tuple[str, str, str, str, str]] = [
     ("cvxnn.arrangements._HashSet.__init__", r"^size = 1 << max\(4, ", r"^size = (2 << max\(4|1 << max\(5|"
      r"1 << max\(4, int\(np\.ceil\(np\.log2\((5 \* max|4 \* max\(values\.size, 2\)))", "equivalent",
      "work only: a larger table (more empty slots) answers membership the same"),
+    ("cvxnn.arrangements._HashSet.__init__", r"np\.log2\(4 \* max\(values\.size, 1\)\)",
+     r"np\.log2\(4 / max\(values\.size, 1\)\)", "detected",
+     "the table keeps 16 slots for any number of values: with more than 16 the filling loop never ends (timeout)"),
+    ("cvxnn.arrangements._HashSet.__init__", r"^self\.mask = np\.uint64\(size - 1\)$", r"size - 2\)$", "detected",
+     "the mask clears the lowest bit, so a slot is always even and the next probe (slot + 1) & mask is the same "
+     "slot: a value whose slot is taken never moves and the filling loop never ends (timeout)"),
     ("cvxnn.arrangements._HashSet.__init__", r"self\.table = np\.zeros\(size, dtype=np\.uint64\)",
      r"np\.zeros\(size, (dtype=None)?\)", "accepted",
      "a float64 table keeps the 64-bit hashes rounded to 53 bits: a false match needs a query whose hash agrees "

@@ -2915,10 +2915,13 @@ def test_wedge_dictionary_degenerate_pairs_and_bad_inputs():
     assert (0, 2) in [p for p in wedge_dictionary(X3, dedupe=False).point_sets if len(p) == 2]
     # three collinear points at scale 1e3: the lines through any two of them are one line, whose columns agree to
     # rounding and are kept once
+    # (the third point is 1e-8 off the line: columns 1e-8 apart are equal at 1e-9 times the range, 1.9e-6)
     line = 1e3 * np.array([[0.1, 0.2], [0.4, 0.8], [0.7, 1.4], [0.3, -0.5]])
+    line[2, 1] += 1e-8
     D = wedge_dictionary(line, dedupe=False)
     kept = wedge_dictionary(line)
     assert kept.size == len(distinct_column_set(D.matrix, 1e3 * 1.9)) < D.size
+    assert kept.size < len(distinct_column_set(D.matrix, 1e-3))  # at 1e-12 they would be distinct
     single = wedge_dictionary(np.array([[0.5, -0.5]]))
     assert single.size == 0 and single.n_candidates == 2
     with pytest.raises(InvalidDataError, match=r"needs inputs of shape \(n, d\); received shape \(0, 2\)\."):
@@ -3406,10 +3409,10 @@ def test_pattern_values_of_a_subset_of_patterns_without_walls():
     assert pattern_values(lam, Xb, full[:0], Activation("relu")).shape == (0,)
 
 
-def test_pattern_generation_program_passes_solver_options_and_prune():
+def test_pattern_generation_program_passes_solver_options_and_prune(capsys):
     """PatternGenerationProgram.solve hands solver options to every round and prune to the rebuild: a limit of one
     iteration ends at the solver's user limit; prune=False keeps every merged unit, the default prunes to at most
-    n + 1 with the same objective."""
+    n + 1 with the same objective; progress=True shows a bar of pattern-generation rounds."""
     from cvxnn.arrangements import enumerate_patterns
     from cvxnn.models.arrangement import PatternGenerationProgram
 
@@ -3426,6 +3429,9 @@ def test_pattern_generation_program_passes_solver_options_and_prune():
     pruned = prog.solve().network
     assert pruned.width <= n + 1 and pruned.meta["widths"]["pruned"] == pruned.width
     assert pruned.objective(X, y) == pytest.approx(kept.objective(X, y), rel=1e-7)
+    assert capsys.readouterr().err == ""
+    prog.solve(progress=True)
+    assert re.search(r"(^|\r)pattern generation:", capsys.readouterr().err)
 
 
 def test_caratheodory_prune_merges_two_equal_columns():
