@@ -1,6 +1,8 @@
-"""Checks of the certificate path that small plausible bugs (mutants, results/mutation.md) slipped past: each test
-names the defect it catches. As in tests/test_oracles_random_duals.py, every expected value is computed here from
-the definitions of the units, at random dual points, with literal tolerances.
+"""Checks of the certificate path and the steps around it (rebuilt networks, pruning, column and pattern generation,
+the candidate sets the oracles scan) that small plausible bugs (mutants, results/mutation.md) slipped past: each test
+names the defect it catches. As in tests/test_oracles_random_duals.py, every expected value is computed here (from
+the definitions of the units at random dual points, from the documented rules, or by brute force), with literal
+tolerances.
 """
 
 import re
