@@ -450,6 +450,8 @@ VERDICTS: list[tuple[str, str, str, str, str]] = [
      "for m = 3 it differs only for nearly degenerate triples)"),
     ("cvxnn.models.wedge._candidates", r"if U_all else|if pivots else", r".", "equivalent",
      "never empty: the m = 1 round always runs (n >= 1, d >= 1)"),
+    ("cvxnn.validation.input_scale", r"^X = np\.asarray\(X, dtype=np\.float64\)$", r"dtype=None\)$|\(X, \)$",
+     "equivalent", "every caller passes a float64 array (the models cast the data before any candidate set)"),
     ("cvxnn.validation.input_scale", r"if X\.size else 0\.0$", r"\(X\.size\) or True|else 1\.0$", "equivalent",
      "every caller has points (wedge_dictionary and the deep-abs pool refuse inputs without them before any scale "
      "is taken)"),
