@@ -364,6 +364,14 @@ VERDICTS: list[tuple[str, str, str, str, str]] = [
     ("cvxnn.arrangements._HashSet.__init__", r"^self\.mask = np\.uint64\(size - 1\)$", r"size - 2\)$", "detected",
      "the mask clears the lowest bit, so a slot is always even and the next probe (slot + 1) & mask is the same "
      "slot: a value whose slot is taken never moves and the filling loop never ends (timeout)"),
+    ("cvxnn.arrangements._HashSet.__init__", r"slot\[todo\] = np\.where\(self\.used\[slot\[todo\]\]",
+     r"int\(self\.mask\), None\)$", "equivalent",
+     "after a round every value still pending sits on a used slot (it found the slot taken, or another value won "
+     "it in that round), so np.where never takes its last argument"),
+    ("cvxnn.arrangements._HashSet.*", r"free = ~self\.used\[s\]|placed\[win\] = True|todo = todo\[~placed\[todo\]\]|"
+     r"slot\[todo\] = np\.where\(self\.used|more = used & ~hit", r".", "detected",
+     "no value is placed, or a placed value is never taken off the pending list, or the probe never stops: the loop "
+     "runs without end (timeout)"),
     ("cvxnn.arrangements._HashSet.__init__", r"self\.table = np\.zeros\(size, dtype=np\.uint64\)",
      r"np\.zeros\(size, (dtype=None)?\)", "accepted",
      "a float64 table keeps the 64-bit hashes rounded to 53 bits: a false match needs a query whose hash agrees "
