@@ -141,8 +141,8 @@ _PATH_ONLY = ("accepted", "changes only the path of pattern generation (which pa
 VERDICTS: list[tuple[str, str, str, str, str]] = [
     ("cvxnn.*", r"\.reshape\(-1\)", r"\.reshape\(-2\)", "equivalent",
      "numpy reads any negative size as the one unknown dimension: reshape(-2) is reshape(-1)"),
-    ("cvxnn.*", r"\.reshape\((-1, 1|1, -1)\)", r"\.reshape\((-2, 1|1, -2)\)", "equivalent",
-     "numpy reads any negative size as the one unknown dimension: reshape(-2, 1) is reshape(-1, 1), reshape(1, -2) "
+    ("cvxnn.*", r"\.reshape\((-1, |1, -1\))", r"\.reshape\((-2, |1, -2\))", "equivalent",
+     "numpy reads any negative size as the one unknown dimension: reshape(-2, k) is reshape(-1, k), reshape(1, -2) "
      "is reshape(1, -1)"),
     ("cvxnn.*", r'Activation\("[a-z]+"\)', r'Activation\("[A-Z]+"\)', "equivalent",
      "Activation lower-cases its name (validation.check_choice): Activation('RELU') is Activation('relu')"),
@@ -347,8 +347,6 @@ VERDICTS: list[tuple[str, str, str, str, str]] = [
      r"time_limit=None|prog\.solve\(solver, time_limit|accuracy, prune=False", "accepted",
      "the restricted solves lose the time limit or the accuracy (then 'high', the default): no test sets them for "
      "pattern generation; the options and prune are tested"),
-    ("cvxnn.models.arrangement._locate", r"\.reshape\(-1, patterns\.shape\[1\]\)", r"\.reshape\(-2, ", "equivalent",
-     "numpy reads any negative size as the one unknown dimension"),
     # candidate sets
     ("cvxnn.models.chains_1d._plane_normals", r"^v\[level\] = 1\.0$", r"^v\[level\] = 2\.0$", "equivalent",
      "the plane 2 a_l = 0 is the plane a_l = 0 (its right-hand side is 0)"),
@@ -412,8 +410,6 @@ VERDICTS: list[tuple[str, str, str, str, str]] = [
      "work only: another chunk size, or overlapping chunks of step 1 (a column already seen is skipped)"),
     ("cvxnn.models.chains_1d.dedupe_columns", r"^first\[b\] = s \+ j$", r".", "equivalent",
      "the dictionary's values are never read: only its keys (which columns were seen)"),
-    ("cvxnn.*", r"\.reshape\(-1, ", r"\.reshape\(-2, ", "equivalent",
-     "numpy reads any negative size as the one unknown dimension"),
     ("cvxnn.arrangements._pattern_hashes", r"& 1\)\.astype\(bool\)", r"& 1\)\.astype\(None\)", "equivalent",
      "a 0/1 float table selects the same keys in np.where (nonzero is true)"),
     ("cvxnn.arrangements._HashSet.__init__", r"np\.unique\(s\[free\], return_index=True\)", r"np\.unique\(None, ",
