@@ -98,7 +98,8 @@ GROUPS = {
     }),
     "column-generation": ("column and pattern generation: the loop, pricing, the working sets", {
         "cvxnn.colgen": ["generate_columns", "ColumnGenerationProgram._initial_working_set",
-                         "ColumnGenerationProgram.solve"],
+                         "ColumnGenerationProgram._interpolating_working_set", "ColumnGenerationProgram.solve"],
+        "cvxnn.program": ["span_residual"],
         "cvxnn.models.arrangement": ["pattern_values", "pattern_generation", "subset_arrangement", "_locate"],
     }),
     "reconstruction": ("reconstruction of the network from the convex solution, and pruning", {

@@ -16,7 +16,8 @@ import numpy as np
 
 from .certify import project_free
 from .errors import UnsupportedCombinationError
-from .program import InterpolationProgram, LassoProgram, SolveResult, resolve_solver, top_columns
+from .program import (SPAN_RTOL, InterpolationProgram, LassoProgram, SolveResult, architecture_words,
+                      cannot_interpolate, resolve_solver, span_residual, top_columns)
 from .prune import prune_solution
 from .solvers import SolverRun
 from .validation import check_beta
@@ -184,6 +185,30 @@ class ColumnGenerationProgram:
         base = np.flatnonzero(np.all(params[:, 1:] == 0, axis=1)) if params is not None else np.zeros(0, int)
         return np.unique(np.concatenate([top, base]))
 
+    def _interpolating_working_set(self, working) -> np.ndarray:
+        """Phase one of the interpolation LP: columns are added until the working set can fit y exactly.
+
+        With P the projection onto the span of the working columns (and the free columns), r = y - P y is orthogonal
+        to every one of them and r^T y = ||r||^2: when r != 0 it is a Farkas certificate that the restricted LP is
+        infeasible. A column j with A_j^T r != 0 lies outside that span, so adding the ``add_per_round`` columns of
+        largest |A_j^T r| (those above 1e-9 ||A_j|| ||r||) raises the rank: at most n rounds. When no column has
+        A_j^T r != 0, the whole dictionary cannot fit y either (r certifies it)."""
+        working = np.unique(np.asarray(working, dtype=int))
+        free = self.free_columns()
+        for _ in range(self.n + 1):
+            r = span_residual(self.full_dictionary.columns(working), self.y, free)
+            r_norm = float(np.linalg.norm(r))
+            if r_norm <= SPAN_RTOL * np.linalg.norm(self.y):
+                return working
+            scores = np.abs(self.full_dictionary.scores(r))
+            scores[working] = 0.0
+            top = np.argsort(-scores)[: self.add_per_round]
+            add = top[scores[top] > 1e-9 * r_norm * np.linalg.norm(self.full_dictionary.columns(top), axis=0)]
+            if add.size == 0:
+                break
+            working = np.union1d(working, add)
+        raise cannot_interpolate(self.architecture, self.y, r)
+
     def solve(self, solver: str = "auto", accuracy: str = "high", time_limit=None, warm_start=False,
               prune: bool = True, progress: bool = False, **options) -> SolveResult:
         solver = resolve_solver(solver, self.mode)
@@ -202,7 +227,10 @@ class ColumnGenerationProgram:
             return np.abs(self.full_dictionary.scores(project_free(self, res.dual))), working
 
         threshold = 1.0 if self.mode == "interpolation" else self.beta.value
-        _, res, rounds = generate_columns(self._initial_working_set(), solve_restricted, price, threshold,
+        initial = self._initial_working_set()
+        if self.mode == "interpolation":
+            initial = self._interpolating_working_set(initial)
+        _, res, rounds = generate_columns(initial, solve_restricted, price, threshold,
                                           self.add_per_round, self.max_rounds, progress)
         self.log = ColumnGenerationLog(rounds)
         z, xi = res.z, res.xi
@@ -223,7 +251,7 @@ def dictionary_program(X, y, architecture, beta, dictionary, bias, mode, duplica
     if stored and (dictionary.matrix is None or use or (use is None and dictionary.size > COLUMN_GENERATION_THRESHOLD)):
         if not hasattr(dictionary, "subset"):
             raise UnsupportedCombinationError(
-                f"column generation is not available for the {architecture.describe()} dictionary; "
+                f"column generation is not available for the {architecture_words(architecture)} dictionary; "
                 "pass column_generation=False."
             )
         return ColumnGenerationProgram(X, y, architecture, beta, dictionary, bias, scope, dictionary.oracle, mode,

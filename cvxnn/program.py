@@ -21,7 +21,7 @@ from dataclasses import dataclass
 import cvxpy as cp
 import numpy as np
 
-from .errors import SolverFailedError
+from .errors import InvalidDataError, SolverFailedError
 from .network import Network
 from .prune import prune_solution
 from .solvers import SolverRun, get_solver, installed_solvers
@@ -52,6 +52,43 @@ class SolveResult:
     @property
     def status(self) -> str:
         return self.run.status
+
+
+def span_residual(columns, y, free=None) -> np.ndarray:
+    """r = y - P y, with P the orthogonal projection onto the span of ``columns`` (n x k) and ``free`` (n x m or None).
+
+    r is orthogonal to every column and r^T y = ||r||^2, so r != 0 is a Farkas certificate that no combination of
+    the columns fits y exactly: the interpolation LP over them is infeasible."""
+    y = np.asarray(y, dtype=np.float64)
+    A = np.asarray(columns, dtype=np.float64).reshape(len(y), -1)
+    if free is not None:
+        A = np.column_stack([A, free])
+    if A.shape[1] == 0:
+        return y.copy()
+    return y - A @ np.linalg.lstsq(A, y, rcond=None)[0]
+
+
+#: y counts as fit exactly by a span when ||y - P y|| <= this times ||y||
+SPAN_RTOL = 1e-10
+
+
+def architecture_words(architecture) -> str:
+    """'depth-3 abs deep-1d'-style words for messages (the depth, activation and model of its description)."""
+    d = architecture.describe()
+    depth = f"depth-{d['depth']}" if d.get("depth") and d.get("model") != "two-layer" else None
+    return " ".join(str(w) for w in (depth, d.get("activation"), d.get("model")) if w)
+
+
+def cannot_interpolate(architecture, y, r) -> InvalidDataError:
+    """The error for targets that no network of the dictionary fits exactly (r: the residual of the closest fit)."""
+    r_norm, y_norm = float(np.linalg.norm(r)), float(np.linalg.norm(y))
+    return InvalidDataError(
+        f"minimum-norm interpolation (Python: mode='interpolation'; CLI: --interpolate) needs a network that fits "
+        f"every target exactly, and no {architecture_words(architecture)} network of this dictionary does: the "
+        f"closest fit leaves a residual of norm {r_norm:.3e} ({r_norm / y_norm:.1e} of ||y||). Train with a "
+        "weight-decay beta instead (Python: mode='training', beta=B; CLI: --beta B), or use an architecture whose "
+        "units can fit these targets (e.g. with hidden biases)."
+    )
 
 
 class DenseColumns:
@@ -277,6 +314,10 @@ class DictionaryProgram:
         if adapter.native_lasso:
             return self._solve_native(adapter, accuracy, time_limit, warm_start, prune, **options)
         run = adapter.solve(self.problem, accuracy, time_limit=time_limit, warm_start=warm_start, **options)
+        if run.status == "infeasible" and self.mode == "interpolation":
+            r = span_residual(self.dictionary.columns(np.arange(self.size)), self.y, self.free_columns())
+            if np.linalg.norm(r) > SPAN_RTOL * np.linalg.norm(self.y):
+                raise cannot_interpolate(self.architecture, self.y, r)
         if not run.has_solution or self.z.value is None:
             raise SolverFailedError(
                 f"solver {adapter.name!r} returned no solution (status {run.status!r}, solver said "

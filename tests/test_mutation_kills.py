@@ -2695,7 +2695,7 @@ def test_column_generation_program_equals_the_whole_dictionary(mode, capsys):
     whole = dictionary_program(X, y, arch, 0.05, D, "free", mode, "error", column_generation=False)
     cg = dictionary_program(X, y, arch, 0.05, D, "free", mode, "error", column_generation=True)
     assert isinstance(cg, ColumnGenerationProgram) and not isinstance(whole, ColumnGenerationProgram)
-    # training starts from 2 columns; an interpolation LP needs a working set that interpolates (n + 2 columns here)
+    # training starts from 2 columns, interpolation from 14 (smaller starts: tests/test_interpolation.py)
     cg.initial_size, cg.add_per_round = (2 if mode == "training" else 14), 3
     ref, got = whole.solve(), cg.solve()
     assert len(cg.log.rounds) >= 2
