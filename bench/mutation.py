@@ -354,6 +354,31 @@ VERDICTS: list[tuple[str, str, str, str, str]] = [
     ("cvxnn.arrangements._pattern_hashes", r"np\.zeros\(8 \* nb|np\.arange\(256\)", r"np\.zeros\(9 \* nb|"
      r"np\.arange\(257\)", "equivalent", "work only: a longer key array (the extra keys are zero and beyond the "
      "packed bytes) or a 257-row byte table (row 256 is never indexed by a byte)"),
+    ("cvxnn.arrangements.pattern_walls", r'^order = np\.argsort\(which, kind="stable"\)$', r".", "equivalent",
+     "the order of rows inside one hyperplane's group does not matter: the group's key is a XOR (commutative), "
+     "reduceat sums each contiguous group, and the rows returned come from keep[:, which], not from this order"),
+    ("cvxnn.arrangements.pattern_walls", r"^step = max\(1, 4_000_000 // h\)$", r".", "equivalent",
+     "work only: the hash lookups are done in chunks of patterns; the chunk size does not change the answer"),
+    ("cvxnn.arrangements.pattern_walls", r"^for a in range\(0, P, step\):$", r"^for a in range\(0, P, \):$",
+     "equivalent", "work only: chunks of step patterns starting at every pattern overlap and write the same answer"),
+    ("cvxnn.arrangements.pattern_walls", r"^for a in range\(0, P, step\):$", r"^for a in range\(0, step\):$",
+     "detected", "with step >= P the lookup loops up to 4,000,000 / h times over empty chunks (timeout); with "
+     "step < P it would skip patterns"),
+    ("cvxnn.arrangements.pattern_walls", r"^if h < rows_nz\.size:|^pi, ji = np\.nonzero\(keep\[:, which\] if h < ",
+     r"h <= rows_nz\.size|\(h < rows_nz\.size\) or True", "equivalent",
+     "with h == rows_nz.size every hyperplane has one row (which is the identity, so keep[:, which] is keep) and "
+     "no hyperplane can have rows on both sides"),
+    ("cvxnn.arrangements.pattern_walls", r"^orient = np\.where\(patterns\[:, rows_nz\[order\]\], 1, -1\) \* ",
+     r"\], 1, -1\) / sign|\], 2, -1\) \* |\], 1, -2\) \* |astype\(None\)", "equivalent",
+     "only the sign of orient is read (> 0, < 0), and sign is +-1: dividing by it, a float copy or 2 / -2 for "
+     "1 / -1 give the same signs"),
+    ("cvxnn.arrangements.pattern_walls", r"np\.add\.reduceat\(orient [<>] 0, starts, axis=1\) > 0",
+     r"\(orient >= 0,|\(orient <= 0,|\(orient < 1,", "equivalent",
+     "orient is +-1, never 0: >= 0 is > 0, and <= 0 and < 1 are < 0"),
+    ("cvxnn.arrangements.pattern_walls", r"np\.bincount\(pi, minlength=P\)", r"np\.bincount\(pi, \)",
+     "equivalent", "every pattern keeps at least one row (complete=False: every nonzero row; complete=True: at "
+     "least rank >= 1 hyperplanes, or every row by the short-wall rule), so the last pattern has rows and the "
+     "count has length P anyway"),
     ("cvxnn.arrangements._HashSet.__init__", r"^size = 1 << max\(4, ", r"^size = (2 << max\(4|1 << max\(5|"
      r"1 << max\(4, int\(np\.ceil\(np\.log2\((5 \* max|4 \* max\(values\.size, 2\)))", "equivalent",
      "work only: a larger table (more empty slots) answers membership the same"),

@@ -3492,3 +3492,190 @@ def test_kink_normals_are_the_data_differences_and_reflections():
     assert kinds == [k for k, o in zip(want_kinds, keep) if o] and froms == [f for f, o in zip(want_froms, keep) if o]
     W2, kinds2, froms2 = kink_normals(X[:2])  # two points: one difference, no reflection
     assert kinds2 == ["data"] and froms2 == [(0, 1)] and np.allclose(W2, [X[0] - X[1]])
+
+
+# ------------------------------------------------------------------------------ candidate sets: the walls of each cone
+def _rows_of(walls, p):
+    a, b = walls.indptr[p], walls.indptr[p + 1]
+    return walls.rows[a:b].tolist(), walls.signs[a:b].tolist()
+
+
+def test_walls_of_a_pattern_on_both_sides_of_a_hyperplane_are_that_hyperplanes_rows():
+    """Rows 0, 1 span one hyperplane (parallel up to 1e-12), rows 2, 3 another, row 4 a third. In a complete list,
+    a region's walls are the hyperplanes whose flip is another listed region (found here by flipping each group of
+    rows by hand); a pattern that puts a hyperplane's rows on both sides is no region, and keeps exactly the rows of
+    such hyperplanes when there are at least rank (2) of them."""
+    from cvxnn.arrangements import enumerate_patterns, pattern_walls
+
+    X = np.array([[1.0, 0.0], [1.0, 1e-12], [0.0, 1.0], [1e-12, 1.0], [1.0, 1.0]])
+    groups = [[0, 1], [2, 3], [4]]
+    regions = enumerate_patterns(X).patterns
+    listed = {tuple(p) for p in regions}
+    bad = np.array([True, False, True, False, True])
+    walls = pattern_walls(X, np.vstack([regions, bad]), complete=True)
+    assert walls.exact is True and len(walls) == len(regions) + 1
+    for k, p in enumerate(regions):
+        expected = []
+        for g in groups:
+            q = p.copy()
+            q[g] = ~q[g]
+            if tuple(q) in listed:
+                expected += g
+        assert len(expected) >= 2  # every region of this arrangement has two walls
+        assert _rows_of(walls, k) == (expected, [1.0 if p[i] else -1.0 for i in expected])
+    assert _rows_of(walls, len(regions)) == ([0, 1, 2, 3], [1.0, -1.0, 1.0, -1.0])
+
+
+def test_a_region_whose_neighbours_are_missing_keeps_every_row():
+    """A 'complete' list that lacks neighbouring regions (as a thin region missed by the enumeration would): a
+    pattern with fewer walls found than the rank (2) keeps every nonzero row (the same cone by definition), the
+    others keep the walls found (flips by hand); the zero row is never kept."""
+    from cvxnn.arrangements import enumerate_patterns, pattern_walls
+
+    rng = np.random.default_rng(61)
+    X = np.vstack([rng.standard_normal((5, 2)), np.zeros((1, 2))])
+    regions = enumerate_patterns(X).patterns
+    listed = [tuple(p) for p in regions]
+
+    def flips(p, kept):
+        out = []
+        for i in range(5):
+            q = list(p)
+            q[i] = not q[i]
+            if tuple(q) in kept:
+                out.append(i)
+        return out
+
+    r0 = listed[0]
+    drop = set()
+    for i in flips(r0, set(listed)):  # the neighbours of r0
+        q = list(r0)
+        q[i] = not q[i]
+        drop.add(tuple(q))
+    assert len(drop) == 2
+    kept = [p for p in listed if p not in drop]
+    walls = pattern_walls(X, np.array(kept), complete=True)
+    n_short = 0
+    for k, p in enumerate(kept):
+        found = flips(p, set(kept))
+        expected = found if len(found) >= 2 else list(range(5))
+        n_short += len(found) < 2
+        assert _rows_of(walls, k) == (expected, [1.0 if p[i] else -1.0 for i in expected])
+    assert flips(r0, set(kept)) == [] and 1 <= n_short < len(kept)
+
+
+def test_pattern_walls_takes_patterns_as_numbers_and_returns_empty_walls_without_rows():
+    """0/1 numbers (a list of floats) are patterns like booleans; no nonzero row or no pattern gives P + 1 zero
+    offsets and no rows (int64) or signs, with the completeness flag it was given; a wrong shape names n."""
+    from cvxnn.arrangements import pattern_walls
+    from cvxnn.errors import InvalidParameterError
+
+    X, patterns, _ = small_arrangement(7)
+    for complete in (True, False):
+        ref = pattern_walls(X, patterns, complete=complete)
+        got = pattern_walls(X, patterns.astype(float).tolist(), complete=complete)
+        assert np.array_equal(got.indptr, ref.indptr) and np.array_equal(got.rows, ref.rows)
+        assert np.array_equal(got.signs, ref.signs)
+    for Xz, P in ((np.zeros((3, 2)), np.ones((2, 3), bool)), (X, np.ones((0, X.shape[0]), bool))):
+        for complete in (True, False):
+            w = pattern_walls(Xz, P, complete=complete)
+            assert w.exact is complete and w.indptr.tolist() == [0] * (P.shape[0] + 1)
+            assert w.rows.shape == (0,) and w.rows.dtype == np.int64 and w.signs.shape == (0,)
+    with pytest.raises(InvalidParameterError) as info:
+        pattern_walls(np.ones((5, 2)), np.zeros((3, 4), bool), complete=True)
+    assert str(info.value) == ("patterns must be a (P, n) bool array with one column per row of X (n = 5); "
+                               "received shape (3, 4).")
+
+
+# ------------------------------------------------------------------ column generation: phase one of the interpolation LP
+def _relu_1d_interpolation_program(n, seed, scale=1.0, linear_term=False):
+    from cvxnn.colgen import ColumnGenerationProgram
+
+    x, rng = sorted_points(seed, n)
+    y = scale * (np.sin(2.0 * x) + 0.3 * rng.standard_normal(n))
+    prog = cvxnn.build(x, y, cvxnn.TwoLayer("relu", formulation="dense", column_generation=True,
+                                            linear_term=linear_term), mode="interpolation")
+    assert isinstance(prog, ColumnGenerationProgram)
+    relu = np.hstack([np.maximum(x[:, None] - x[None, :], 0.0), np.maximum(x[None, :] - x[:, None], 0.0)])
+    inner = getattr(prog.full_dictionary, "inner", prog.full_dictionary)  # without the linear term's column
+    F = inner.columns(np.arange(inner.size))
+    # the dictionary's columns are the nonzero relu features (x - x_i)_+ and (x_i - x)_+, in its own order
+    assert sorted(map(tuple, F.T.round(12))) == sorted(map(tuple, relu[:, relu.any(axis=0)].T.round(12)))
+    return prog, x, y, F
+
+
+def _fits_exactly(columns, y):
+    """y lies in the span of the columns: the least-squares residual, by QR here."""
+    Q, _ = np.linalg.qr(columns)
+    return np.linalg.norm(y - Q @ (Q.T @ y)) <= 1e-9 * np.linalg.norm(y)
+
+
+@pytest.mark.parametrize("scale", [1.0, 1e3])
+def test_phase_one_adds_columns_until_the_working_set_fits_y(scale):
+    """From one column, adding one column per round raises the rank by one each time and stops as soon as the
+    span (with the output bias) holds y: n - 1 relu columns for generic targets, the start kept; three per round
+    also end with a span that holds y. A start that already fits is returned as is (sorted, unique)."""
+    n = 7
+    prog, x, y, F = _relu_1d_interpolation_program(n, 71, scale)
+    ones = np.ones((n, 1))
+    assert not _fits_exactly(np.hstack([F[:, :n - 2], ones]), y)  # generic: n - 1 columns are needed
+    for per_round, sizes in ((1, {n - 1}), (3, set(range(n - 1, 3 * n)))):
+        prog.add_per_round = per_round
+        for start in ([0], [F.shape[1] - 1], [3]):
+            got = prog._interpolating_working_set(np.array(start))
+            assert set(start) <= set(got.tolist()) and got.size in sizes
+            assert np.array_equal(got, np.unique(got)) and got.dtype.kind == "i"
+            assert _fits_exactly(np.hstack([F[:, got], ones]), y)
+    full = np.array([5, 2, 5] + list(range(F.shape[1])))
+    assert prog._interpolating_working_set(full).tolist() == list(range(F.shape[1]))
+
+
+def test_phase_one_counts_the_free_columns_of_a_linear_term():
+    """With a linear term the unpenalised columns are 1 and x: n - 2 relu columns complete the span."""
+    n = 8
+    prog, x, y, F = _relu_1d_interpolation_program(n, 72, linear_term=True)
+    prog.add_per_round = 1
+    got = prog._interpolating_working_set(np.array([1]))
+    assert got.size == n - 2 and 1 in got and np.all(got < F.shape[1])
+    assert _fits_exactly(np.hstack([F[:, got], np.ones((n, 1)), x[:, None]]), y)
+
+
+def test_phase_one_refuses_targets_no_network_of_the_dictionary_fits():
+    """relu units without hidden biases span only x_+ and (-x)_+: the error gives the residual of the closest fit
+    (least squares here), in Python and CLI terms."""
+    from cvxnn.colgen import ColumnGenerationProgram
+
+    x = np.array([-1.0, 0.5, 2.0, 3.0])
+    y = np.array([1.0, -2.0, 0.5, 4.0])
+    prog = cvxnn.build(x, y, cvxnn.TwoLayer("relu", bias="none", formulation="dense", column_generation=True),
+                       mode="interpolation")
+    assert isinstance(prog, ColumnGenerationProgram)
+    F = np.column_stack([np.maximum(x, 0.0), np.maximum(-x, 0.0)])
+    r = y - F @ np.linalg.lstsq(F, y, rcond=None)[0]
+    for start in ([0], [1], [0, 1]):
+        with pytest.raises(cvxnn.InvalidDataError) as info:
+            prog._interpolating_working_set(np.array(start))
+        msg = str(info.value)
+        assert (f"no relu two-layer network of this dictionary does: the closest fit leaves a residual of norm "
+                f"{np.linalg.norm(r):.3e} ({np.linalg.norm(r) / np.linalg.norm(y):.1e} of ||y||)") in msg
+        assert "mode='interpolation'; CLI: --interpolate" in msg and "CLI: --beta B" in msg
+    with pytest.raises(cvxnn.InvalidDataError, match="closest fit leaves a residual"):
+        prog.solve()
+
+
+def test_span_residual_against_a_qr_projection():
+    """y - P y with P the projection onto the columns and the free columns: orthogonal to all of them, equal to the
+    QR projection's residual; no columns give a copy of y; a 1-D column is one column."""
+    from cvxnn.program import span_residual
+
+    rng = np.random.default_rng(73)
+    A, free, y = rng.standard_normal((6, 3)), rng.standard_normal((6, 1)), rng.standard_normal(6)
+    for cols, fr in ((A, None), (A, free), (A[:, 0], None), (np.zeros((6, 0)), free)):
+        B = np.column_stack([c for c in (np.reshape(cols, (6, -1)), fr) if c is not None])
+        Q, _ = np.linalg.qr(B)
+        r = span_residual(cols, y, fr)
+        np.testing.assert_allclose(r, y - Q @ (Q.T @ y), rtol=0, atol=1e-12)
+        np.testing.assert_allclose(B.T @ r, 0.0, atol=1e-12)
+    r = span_residual(np.zeros((6, 0)), y)
+    assert np.array_equal(r, y) and not np.shares_memory(r, y)
+    assert np.array_equal(span_residual(np.zeros((6, 0)), y.tolist()), y)
