@@ -142,9 +142,9 @@ _PATH_ONLY = ("accepted", "changes only the path of pattern generation (which pa
 VERDICTS: list[tuple[str, str, str, str, str]] = [
     ("cvxnn.*", r"\.reshape\(-1\)", r"\.reshape\(-2\)", "equivalent",
      "numpy reads any negative size as the one unknown dimension: reshape(-2) is reshape(-1)"),
-    ("cvxnn.*", r"\.reshape\((-1, |1, -1\))", r"\.reshape\((-2, |1, -2\))", "equivalent",
-     "numpy reads any negative size as the one unknown dimension: reshape(-2, k) is reshape(-1, k), reshape(1, -2) "
-     "is reshape(1, -1)"),
+    ("cvxnn.*", r"\.reshape\((-1, |[^-]*, -1\))", r"\.reshape\((-2, |[^-]*, -2\))", "equivalent",
+     "numpy reads any negative size as the one unknown dimension: reshape(-2, k) is reshape(-1, k), reshape(m, -2) "
+     "is reshape(m, -1)"),
     ("cvxnn.*", r'Activation\("[a-z]+"\)', r'Activation\("[A-Z]+"\)', "equivalent",
      "Activation lower-cases its name (validation.check_choice): Activation('RELU') is Activation('relu')"),
     ("cvxnn.*", r"Layer\(.*\.reshape\(1, -1\)", r"Layer\(.*\.reshape\(-1\)", "equivalent",
@@ -348,6 +348,25 @@ VERDICTS: list[tuple[str, str, str, str, str]] = [
      r"time_limit=None|prog\.solve\(solver, time_limit|accuracy, prune=False", "accepted",
      "the restricted solves lose the time limit or the accuracy (then 'high', the default): no test sets them for "
      "pattern generation; the options and prune are tested"),
+    ("cvxnn.colgen.ColumnGenerationProgram._interpolating_working_set",
+     r"^working = np\.unique\(np\.asarray\(working, dtype=int\)\)$", r".", "equivalent",
+     "its one caller passes an int array (np.unique of argsort indices and flatnonzero)"),
+    ("cvxnn.colgen.ColumnGenerationProgram._interpolating_working_set", r"^for _ in range\(self\.n \+ 1\):$",
+     r"range\(self\.n \+ 2\)", "equivalent",
+     "every round but the last raises the rank (at most n), so n + 1 rounds always reach the return or the break"),
+    ("cvxnn.colgen.ColumnGenerationProgram._interpolating_working_set", r"^scores\[working\] = 0\.0$",
+     r"= None$", "equivalent",
+     "NaN scores of the working columns sort last and fail the cut-off, as the zeros do"),
+    ("cvxnn.colgen.ColumnGenerationProgram._interpolating_working_set", r"^add = top\[scores\[top\] > 1e-9 \* ",
+     r"\] >= 1e-9 \* |r_norm / np\.linalg|axis=None\)\]$|columns\(top\), \)\]$", "accepted",
+     "the cut-off only separates columns inside the span (scores at rounding level, about 1e-16 ||A_j|| ||r||) "
+     "from the rest: >= adds a zero column only (dictionaries drop them), and the norm of all chosen columns "
+     "together or 1 / ||A_j|| move it by factors far smaller than that gap on the tested scales (1e-6 .. 1e3)"),
+    ("cvxnn.program.span_residual", r"^A = np\.asarray\(columns, dtype=np\.float64\)", r"dtype=None\)|columns, \)",
+     "equivalent", "lstsq and the product with a float y compute in float64 for integer columns too"),
+    ("cvxnn.program.span_residual", r"np\.linalg\.lstsq\(A, y, rcond=None\)", r"lstsq\(A, y, \)", "accepted",
+     "rcond=None is numpy's default from 2.0 (the constrained versions); numpy 1.x warns and cuts singular values "
+     "at eps instead of eps max(n, k)"),
     # candidate sets
     ("cvxnn.models.chains_1d._plane_normals", r"^v\[level\] = 1\.0$", r"^v\[level\] = 2\.0$", "equivalent",
      "the plane 2 a_l = 0 is the plane a_l = 0 (its right-hand side is 0)"),

@@ -58,11 +58,14 @@ def span_residual(columns, y, free=None) -> np.ndarray:
     """r = y - P y, with P the orthogonal projection onto the span of ``columns`` (n x k) and ``free`` (n x m or None).
 
     r is orthogonal to every column and r^T y = ||r||^2, so r != 0 is a Farkas certificate that no combination of
-    the columns fits y exactly: the interpolation LP over them is infeasible."""
+    the columns fits y exactly: the interpolation LP over them is infeasible. The columns are scaled to unit norm
+    first (zero columns dropped): the same span, and a residual that does not depend on the inputs' scale."""
     y = np.asarray(y, dtype=np.float64)
     A = np.asarray(columns, dtype=np.float64).reshape(len(y), -1)
     if free is not None:
         A = np.column_stack([A, free])
+    norms = np.linalg.norm(A, axis=0)
+    A = A[:, norms > 0] / norms[norms > 0]
     if A.shape[1] == 0:
         return y.copy()
     return y - A @ np.linalg.lstsq(A, y, rcond=None)[0]

@@ -3588,11 +3588,12 @@ def test_pattern_walls_takes_patterns_as_numbers_and_returns_empty_walls_without
 
 
 # ------------------------------------------------------------------ column generation: phase one of the interpolation LP
-def _relu_1d_interpolation_program(n, seed, scale=1.0, linear_term=False):
+def _relu_1d_interpolation_program(n, seed, scale=1.0, linear_term=False, x_scale=1.0):
     from cvxnn.colgen import ColumnGenerationProgram
 
     x, rng = sorted_points(seed, n)
     y = scale * (np.sin(2.0 * x) + 0.3 * rng.standard_normal(n))
+    x = x_scale * x
     prog = cvxnn.build(x, y, cvxnn.TwoLayer("relu", formulation="dense", column_generation=True,
                                             linear_term=linear_term), mode="interpolation")
     assert isinstance(prog, ColumnGenerationProgram)
@@ -3610,24 +3611,27 @@ def _fits_exactly(columns, y):
     return np.linalg.norm(y - Q @ (Q.T @ y)) <= 1e-9 * np.linalg.norm(y)
 
 
-@pytest.mark.parametrize("scale", [1.0, 1e3])
-def test_phase_one_adds_columns_until_the_working_set_fits_y(scale):
-    """From one column, adding one column per round raises the rank by one each time and stops as soon as the
-    span (with the output bias) holds y: n - 1 relu columns for generic targets, the start kept; three per round
-    also end with a span that holds y. A start that already fits is returned as is (sorted, unique)."""
+@pytest.mark.parametrize("scale, x_scale", [(1.0, 1.0), (1e3, 1.0), (1e-6, 1.0), (1.0, 1e-6)])
+def test_phase_one_adds_columns_until_the_working_set_fits_y(scale, x_scale):
+    """From one column (or none), adding one column per round raises the rank by one each time and stops as soon as
+    the span (with the output bias) holds y: n - 1 relu columns for generic targets, the start kept; three per
+    round also end with a span that holds y. A start that already fits is returned as is (sorted, unique). Tiny
+    and large targets and inputs: the tolerances are relative."""
     n = 7
-    prog, x, y, F = _relu_1d_interpolation_program(n, 71, scale)
+    prog, x, y, F = _relu_1d_interpolation_program(n, 71, scale, x_scale=x_scale)
     ones = np.ones((n, 1))
     assert not _fits_exactly(np.hstack([F[:, :n - 2], ones]), y)  # generic: n - 1 columns are needed
     for per_round, sizes in ((1, {n - 1}), (3, set(range(n - 1, 3 * n)))):
         prog.add_per_round = per_round
-        for start in ([0], [F.shape[1] - 1], [3]):
-            got = prog._interpolating_working_set(np.array(start))
+        for start in ([0], [F.shape[1] - 1], [3], []):
+            got = prog._interpolating_working_set(np.array(start, dtype=int))
             assert set(start) <= set(got.tolist()) and got.size in sizes
             assert np.array_equal(got, np.unique(got)) and got.dtype.kind == "i"
             assert _fits_exactly(np.hstack([F[:, got], ones]), y)
     full = np.array([5, 2, 5] + list(range(F.shape[1])))
     assert prog._interpolating_working_set(full).tolist() == list(range(F.shape[1]))
+    prog.y = np.zeros(n)  # zero targets: any working set fits them
+    assert prog._interpolating_working_set(np.array([4, 1])).tolist() == [1, 4]
 
 
 def test_phase_one_counts_the_free_columns_of_a_linear_term():
@@ -3665,13 +3669,16 @@ def test_phase_one_refuses_targets_no_network_of_the_dictionary_fits():
 
 def test_span_residual_against_a_qr_projection():
     """y - P y with P the projection onto the columns and the free columns: orthogonal to all of them, equal to the
-    QR projection's residual; no columns give a copy of y; a 1-D column is one column."""
+    QR projection's residual (tiny and zero columns too); no columns give a copy of y; a 1-D column is one
+    column."""
     from cvxnn.program import span_residual
 
     rng = np.random.default_rng(73)
     A, free, y = rng.standard_normal((6, 3)), rng.standard_normal((6, 1)), rng.standard_normal(6)
-    for cols, fr in ((A, None), (A, free), (A[:, 0], None), (np.zeros((6, 0)), free)):
+    tiny_and_zero = np.column_stack([1e-8 * A[:, :2], np.zeros(6)])
+    for cols, fr in ((A, None), (A, free), (A[:, 0], None), (np.zeros((6, 0)), free), (tiny_and_zero, free)):
         B = np.column_stack([c for c in (np.reshape(cols, (6, -1)), fr) if c is not None])
+        B = B[:, np.any(B != 0, axis=0)]  # a zero column spans nothing
         Q, _ = np.linalg.qr(B)
         r = span_residual(cols, y, fr)
         np.testing.assert_allclose(r, y - Q @ (Q.T @ y), rtol=0, atol=1e-12)
@@ -3679,3 +3686,5 @@ def test_span_residual_against_a_qr_projection():
     r = span_residual(np.zeros((6, 0)), y)
     assert np.array_equal(r, y) and not np.shares_memory(r, y)
     assert np.array_equal(span_residual(np.zeros((6, 0)), y.tolist()), y)
+    r = span_residual(np.zeros((3, 0)), [1, 2, 3])  # integer targets: a float residual
+    assert r.dtype == np.float64 and r.tolist() == [1.0, 2.0, 3.0]
