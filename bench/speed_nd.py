@@ -18,10 +18,8 @@ decreasing |c|) is timed against the new one at the same dual point. `cvxnn --he
 
 from __future__ import annotations
 
-import multiprocessing as mp
 import os
 import platform
-import resource
 import statistics
 import subprocess
 import sys
@@ -33,6 +31,8 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+from measure import peak_mb  # noqa: E402 - the bench folder is not a package
 
 BETA = 0.01
 SIZES = {2: [20, 40, 60, 100, 150, 200, 300], 3: [10, 20, 30, 40, 60, 80], 4: [8, 12, 16, 20, 30]}
@@ -180,31 +180,6 @@ def old_oracle(lam, Xb, patterns):
 
 
 # ------------------------------------------------------------------------------------------------ measuring
-def _rss() -> int:
-    with open("/proc/self/statm") as f:
-        return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
-
-
-def _child(queue, fn, args):  # pragma: no cover - runs in the forked child
-    start = _rss()
-    try:
-        fn(*args)
-        queue.put(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024 - start)
-    except Exception as exc:  # noqa: BLE001 - reported as a missing number
-        queue.put(f"error: {exc}")
-
-
-def peak_mb(fn, *args):
-    """Peak resident memory of fn(*args) above the process's size when it starts, in a forked child (MB)."""
-    ctx = mp.get_context("fork")
-    queue = ctx.Queue()
-    proc = ctx.Process(target=_child, args=(queue, fn, args))
-    proc.start()
-    out = queue.get()
-    proc.join()
-    return round(out / 2**20, 1) if isinstance(out, (int, float)) else None
-
-
 def timed_subprocess(args, repeats=7):
     times = []
     for _ in range(repeats):
