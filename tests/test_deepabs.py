@@ -350,3 +350,18 @@ def test_summary_keeps_the_direction_set_next_to_the_pool_size():
     s = t.program.summary()
     assert s["direction_set"] == "no-axes" and isinstance(s["directions"], int) and s["directions"] > 0
     assert t.to_dict()["direction_set"] == "no-axes"
+
+
+def test_interpolation_by_column_generation_from_a_start_that_cannot_fit(monkeypatch):
+    """Minimum-norm interpolation over the pool by column generation, started from one column (which cannot fit 6
+    targets): phase one adds columns until the working set fits y, and the result equals the whole pool's LP."""
+    from cvxnn.models.deep_abs.program import DeepAbsProgram
+
+    X, y = _instance(8, n=6)
+    whole = cvxnn.train(X, y, cvxnn.DeepAbs(3, "l1", column_generation=False), mode="interpolation")
+    monkeypatch.setattr(DeepAbsProgram, "_initial_working_set", lambda self: np.array([0]))
+    cg = cvxnn.train(X, y, cvxnn.DeepAbs(3, "l1", column_generation=True), mode="interpolation")
+    assert cg.program.summary()["column_generation"]["rounds"], "column generation did not run"
+    assert cg.result.convex_objective == pytest.approx(whole.result.convex_objective, rel=1e-7)
+    assert cg.certificate.globally_optimal and whole.certificate.globally_optimal
+    assert np.max(np.abs(cg.network.predict(X) - y)) < 1e-7

@@ -376,6 +376,10 @@ class ChainPool:
         j = int(np.argmax(sc))
         return float(sc[j]), self.subset([j]).unit(0)
 
+    def columns(self, idx) -> np.ndarray:
+        """The columns idx at the training points (n x len(idx))."""
+        return self.subset(idx).matrix
+
     def base_columns(self) -> np.ndarray:
         """Two-layer columns |v^T x - v^T x_j| along one direction with distinct projections: with the output bias
         they fit any targets, so every restricted interpolation LP is feasible."""

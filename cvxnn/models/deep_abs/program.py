@@ -166,7 +166,10 @@ class DeepAbsProgram(ColumnGenerationProgram):
                 hot["dirs"] = np.sort(np.argsort(-per_direction)[:keep]) if keep < K else None
                 return scores, working
 
-            _, res, self.rounds = generate_columns(self._initial_working_set(), solve_restricted, price,
+            initial = self._initial_working_set()
+            if self.mode == "interpolation":  # base_columns fit any targets when one direction separates the points
+                initial = self._interpolating_working_set(initial)
+            _, res, self.rounds = generate_columns(initial, solve_restricted, price,
                                                    threshold, self.add_per_round, self.max_rounds, progress,
                                                    desc="pool columns")
         else:
